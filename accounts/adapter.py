@@ -1,0 +1,38 @@
+"""allauth wiring: email-verification tokens in ``VerificationToken``, ``email_verified`` on the user."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import DefaultAccountAdapter
+from django.utils import timezone
+
+from accounts.models import VerificationToken
+
+
+def token_digest(key: str) -> str:
+    """Tokens are stored hashed, so a database leak does not leak working links."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_confirmation_mail(self, request, emailconfirmation, signup):
+        email = emailconfirmation.email_address.email
+        # One live link per address: a new mail replaces older links.
+        VerificationToken.objects.filter(identifier=email).delete()
+        VerificationToken.objects.create(
+            identifier=email,
+            token=token_digest(emailconfirmation.key),
+            expires=timezone.now() + timedelta(days=allauth_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS),
+        )
+        super().send_confirmation_mail(request, emailconfirmation, signup)
+
+    def confirm_email(self, request, email_address):
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            user = email_address.user
+            if user.email and user.email.lower() == email_address.email.lower() and not user.email_verified:
+                type(user).objects.filter(pk=user.pk).update(email_verified=timezone.now())
+        return confirmed

@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import Account, Session, User, VerificationToken
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["email", "name", "credits", "email_verified", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("email_verified", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "name", "id"]
+    ordering = ["-date_joined", "id"]
+    readonly_fields = ["id", "credits", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["id", "email", "password"]}),
+        ("Profile", {"fields": ["name", "image", "email_verified"]}),
+        ("Credits", {"fields": ["credits"], "description": "Change credits with the “Adjust credits” action, which writes the ledger."}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["user", "device", "ip_address", "created_at", "last_seen_at", "expires"]
+    list_filter = [("expires", admin.DateFieldListFilter), ("last_seen_at", admin.DateFieldListFilter)]
+    search_fields = ["user__email", "ip_address", "user_agent"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    ordering = ["-last_seen_at", "id"]
+    exclude = ["session_data", "session_token"]
+    readonly_fields = ["user", "created_at", "last_seen_at", "user_agent", "ip_address", "expires"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "provider", "provider_account_id", "type"]
+    list_filter = ["provider", "type"]
+    search_fields = ["user__email", "provider_account_id"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    ordering = ["provider", "id"]
+    exclude = ["access_token", "refresh_token", "id_token"]
+
+
+@admin.register(VerificationToken)
+class VerificationTokenAdmin(admin.ModelAdmin):
+    list_display = ["identifier", "expires"]
+    search_fields = ["identifier"]
+    list_filter = [("expires", admin.DateFieldListFilter)]
+    ordering = ["-expires", "id"]
+    exclude = ["token"]
+    readonly_fields = ["identifier", "expires"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,151 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.ids import ID_MAX_LENGTH, new_id
+
+STARTING_CREDITS = 10000
+
+
+def cuid_field(**kwargs) -> models.CharField:
+    return models.CharField(max_length=ID_MAX_LENGTH, primary_key=True, default=new_id, editable=False, **kwargs)
+
+
+class UserQuerySet(models.QuerySet):
+    def debit(self, *, user_id: str, amount: int) -> bool:
+        """Take ``amount`` credits if the balance allows; True when taken. One conditional UPDATE."""
+        return bool(self.filter(pk=user_id, credits__gte=amount).update(credits=F("credits") - amount))
+
+    def credit(self, *, user_id: str, amount: int) -> None:
+        self.filter(pk=user_id).update(credits=F("credits") + amount)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = cuid_field()
+    name = models.CharField(max_length=255, null=True, blank=True)
+    email = models.EmailField(max_length=191, unique=True, null=True)
+    email_verified = models.DateTimeField(null=True, blank=True)
+    image = models.CharField(max_length=1000, null=True, blank=True)
+    password = models.CharField(max_length=128, null=True, blank=True)
+    credits = models.IntegerField(default=STARTING_CREDITS)
+
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        db_table = "accounts_user"
+        constraints = [models.CheckConstraint(condition=Q(credits__gte=0), name="user_credits_not_negative")]
+
+    def __str__(self) -> str:
+        return self.email or self.id
+
+    def get_full_name(self) -> str:
+        return self.name or self.email or ""
+
+    def get_short_name(self) -> str:
+        return self.name or (self.email or "").split("@")[0]
+
+
+class Account(models.Model):
+    """A sign-in provider linked to a user (NextAuth's / allauth's social accounts)."""
+
+    id = cuid_field()
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="accounts")
+    type = models.CharField(max_length=64)
+    provider = models.CharField(max_length=128)
+    provider_account_id = models.CharField(max_length=191)
+    refresh_token = models.TextField(null=True, blank=True)
+    access_token = models.TextField(null=True, blank=True)
+    expires_at = models.IntegerField(null=True, blank=True)
+    token_type = models.CharField(max_length=64, null=True, blank=True)
+    scope = models.CharField(max_length=1000, null=True, blank=True)
+    id_token = models.TextField(null=True, blank=True)
+    session_state = models.CharField(max_length=255, null=True, blank=True)
+    refresh_token_expires_in = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_account_id"], name="account_provider_account_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_account_id}"
+
+
+class SessionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(expires__gt=timezone.now())
+
+    def newest_seen(self):
+        return self.order_by("-last_seen_at", "-id")
+
+
+class Session(models.Model):
+    """A signed-in browser session; the row is the session store (accounts/sessions.py)."""
+
+    id = cuid_field()
+    session_token = models.CharField(max_length=191, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    expires = models.DateTimeField(db_index=True)
+    session_data = models.TextField(default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} until {self.expires:%Y-%m-%d %H:%M}"
+
+    @property
+    def device(self) -> str:
+        from accounts.devices import describe_user_agent
+
+        return describe_user_agent(self.user_agent)
+
+
+class VerificationToken(models.Model):
+    """A single-use email-verification token (stored hashed: sha256 of the emailed key)."""
+
+    identifier = models.CharField(max_length=191)
+    token = models.CharField(max_length=191, unique=True)
+    expires = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identifier", "token"], name="verificationtoken_identifier_token_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} until {self.expires:%Y-%m-%d %H:%M}"

@@ -1,0 +1,126 @@
+"""What every engine shares: the voice record, the result, the errors and the input checks.
+
+Nothing here imports an audio library, so the web process can list voices and validate
+requests without loading a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TEXT_MAX_CHARS = 5000
+PROMPT_MAX_CHARS = 500
+DURATION_MIN_SECONDS = 0.5
+DURATION_MAX_SECONDS = 22.0
+DURATION_DEFAULT_SECONDS = 5.0
+SEED_MAX = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Voice:
+    id: str
+    name: str
+    description: str
+
+
+@dataclass
+class EngineResult:
+    """Local engines fill `wav` (mono 16-bit PCM WAV); HTTP engines fill `s3_key`."""
+
+    wav: bytes | None = None
+    s3_key: str | None = None
+    audio_url: str | None = None
+
+
+class EngineError(Exception):
+    """Anything an engine raises on purpose."""
+
+
+class EngineValidationError(EngineError):
+    """The request is wrong; the message is shown to the user as is."""
+
+
+class TransientEngineError(EngineError):
+    """Trying again later may work: connection error, timeout, 5xx."""
+
+
+class PermanentEngineError(EngineError):
+    """Trying again will not help: 4xx, or bad input only discovered while generating."""
+
+
+class Engine:
+    """One service's engine. Subclasses define voices(), validate() and generate()."""
+
+    service: str = ""
+    engine_name: str = ""
+
+    def voices(self) -> list[Voice]:
+        raise NotImplementedError
+
+    def validate(self, **params) -> None:
+        raise NotImplementedError
+
+    def generate(self, **params) -> EngineResult:
+        raise NotImplementedError
+
+    def health(self) -> dict:
+        return {"ok": True, "service": self.service, "engine": self.engine_name}
+
+    def check_voice(self, voice: str) -> None:
+        ids = [v.id for v in self.voices()]
+        if not voice or not isinstance(voice, str):
+            raise EngineValidationError("Choose a voice.")
+        if voice not in ids:
+            raise EngineValidationError(
+                f"Unknown voice “{voice}”. Choose one of: {', '.join(ids)}."
+            )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} service={self.service} engine={self.engine_name}>"
+
+
+def clean_text(text: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise EngineValidationError("Enter some text to speak.")
+    text = text.strip()
+    if len(text) > TEXT_MAX_CHARS:
+        raise EngineValidationError(
+            f"The text is {len(text)} characters long; the limit is {TEXT_MAX_CHARS}."
+        )
+    if not any(ch.isalnum() for ch in text):
+        raise EngineValidationError("The text has no words to speak.")
+    return text
+
+
+def clean_prompt(prompt: str) -> str:
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise EngineValidationError("Describe the sound you want.")
+    prompt = prompt.strip()
+    if len(prompt) > PROMPT_MAX_CHARS:
+        raise EngineValidationError(
+            f"The description is {len(prompt)} characters long; the limit is {PROMPT_MAX_CHARS}."
+        )
+    return prompt
+
+
+def clean_duration(duration: float | None) -> float | None:
+    if duration is None:
+        return None
+    try:
+        duration = float(duration)
+    except (TypeError, ValueError):
+        raise EngineValidationError("The duration must be a number of seconds.") from None
+    if not DURATION_MIN_SECONDS <= duration <= DURATION_MAX_SECONDS:
+        raise EngineValidationError(
+            f"The duration must be between {DURATION_MIN_SECONDS:g} and "
+            f"{DURATION_MAX_SECONDS:g} seconds."
+        )
+    return duration
+
+
+def clean_seed(seed: int | None) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        raise EngineValidationError(f"The seed must be a whole number from 0 to {SEED_MAX}.")
+    return seed

@@ -1,0 +1,92 @@
+"""Voice conversion with Praat (praat-parselmouth), offline on the CPU.
+
+The recording keeps its words and timing (duration factor 1.0: PSOLA resynthesis); what
+changes is the voice's profile, the same targets the TTS voices use (voice_profiles.py):
+
+1. the median pitch moves to the target voice's (andreas ~110 Hz, woman ~210 Hz, joe ~90 Hz);
+2. formants are scaled by (target pitch / source pitch) ** 0.25, kept within 0.80..1.25, so a
+   low voice made high also gets a smaller-sounding vocal tract, and the other way round;
+3. the intonation range is the target's pitch-range factor.
+
+Input is any upload probe_audio() accepts (WAV, MP3, OGG, FLAC, decoded with libsndfile),
+mixed to mono; the output keeps the input's sample rate and is loudness-normalised.
+"""
+
+from __future__ import annotations
+
+from .audio_files import decode_audio, encode_wav, normalise_loudness, probe_audio
+from .base import Engine, EngineResult, EngineValidationError, PermanentEngineError, Voice
+from .voice_profiles import PROFILES
+
+PITCH_FLOOR_HZ = 60.0
+PITCH_CEILING_HZ = 600.0
+FORMANT_EXPONENT = 0.25
+FORMANT_LIMITS = (0.80, 1.25)
+
+
+def median_pitch(samples, sample_rate: int) -> float | None:
+    """Median F0 of the voiced frames in Hz (Praat autocorrelation), or None if unvoiced."""
+    import numpy as np
+    import parselmouth
+
+    sound = parselmouth.Sound(np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate)
+    frequencies = sound.to_pitch(pitch_floor=PITCH_FLOOR_HZ, pitch_ceiling=PITCH_CEILING_HZ)
+    voiced = frequencies.selected_array["frequency"]
+    voiced = voiced[voiced > 0]
+    return float(np.median(voiced)) if voiced.size else None
+
+
+class PraatVoiceConversionEngine(Engine):
+    service = "seedvc"
+    engine_name = "praat"
+
+    def voices(self) -> list[Voice]:
+        return [profile.voice for profile in PROFILES.values()]
+
+    def validate(self, *, voice: str, source_audio: bytes | None = None, source_key: str | None = None) -> None:
+        self.check_voice(voice)
+        if source_audio is not None:
+            probe_audio(source_audio)
+
+    def generate(self, *, voice: str, source_audio: bytes | None = None, source_key: str | None = None) -> EngineResult:
+        self.check_voice(voice)
+        if source_audio is None:
+            source_audio = _read_from_storage(source_key)
+        probe_audio(source_audio)
+        samples, sample_rate = decode_audio(source_audio)
+        return EngineResult(wav=encode_wav(self.convert(samples, sample_rate, voice), sample_rate))
+
+    def convert(self, samples, sample_rate: int, voice: str):
+        import numpy as np
+        import parselmouth
+        from parselmouth.praat import call
+
+        profile = PROFILES[voice]
+        source_pitch = median_pitch(samples, sample_rate)
+        if source_pitch is None:
+            raise PermanentEngineError(
+                "We could not find a speaking or singing voice in this recording."
+            )
+        ratio = (profile.median_pitch_hz / source_pitch) ** FORMANT_EXPONENT
+        formant_shift = min(max(ratio, FORMANT_LIMITS[0]), FORMANT_LIMITS[1])
+        sound = parselmouth.Sound(np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate)
+        try:
+            changed = call(
+                sound, "Change gender", PITCH_FLOOR_HZ, PITCH_CEILING_HZ, formant_shift,
+                profile.median_pitch_hz, profile.pitch_range, 1.0,
+            )
+        except parselmouth.PraatError as exc:
+            raise PermanentEngineError(f"Praat could not convert this recording: {exc}") from None
+        return normalise_loudness(changed.values[0].copy())
+
+
+def _read_from_storage(source_key: str | None) -> bytes:
+    if not source_key:
+        raise EngineValidationError("Upload a recording to convert.")
+    from django.core.files.storage import default_storage
+
+    try:
+        with default_storage.open(source_key, "rb") as stored:
+            return stored.read()
+    except FileNotFoundError:
+        raise PermanentEngineError("The uploaded recording is no longer in storage.") from None
