@@ -7,6 +7,9 @@ from datetime import timedelta
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.ratelimit import respond_429
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import VerificationToken
@@ -18,6 +21,15 @@ def token_digest(key: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def pre_authenticate(self, request, **credentials):
+        """Too many failed logins answer 429 Too Many Requests, not just a form error."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "too_many_login_attempts":
+                raise ImmediateHttpResponse(respond_429(request)) from None
+            raise
+
     def send_confirmation_mail(self, request, emailconfirmation, signup):
         email = emailconfirmation.email_address.email
         # One live link per address: a new mail replaces older links.

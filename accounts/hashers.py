@@ -3,9 +3,8 @@
 New passwords are stored by ``BcryptCost10PasswordHasher`` as ``bcrypt$$2b$10$…``
 (plain bcrypt, no pre-hash, so the hashes stay portable back to any bcrypt library).
 Hashes imported from the Node app are stored raw (``$2a$10$…`` / ``$2b$10$…``):
-``RawBcryptPasswordHasher`` recognises them (Django sees an empty algorithm name before
-the first ``$``), verifies them, and asks Django to re-encode them on the next
-successful login.
+``User.check_password`` verifies them with ``verify_raw_bcrypt`` and re-encodes them
+with the hasher above on the first successful login.
 
 bcrypt only reads the first 72 bytes of a password. The ``bcrypt`` package (5.x)
 raises on longer input instead of truncating, so both hashers truncate explicitly,
@@ -14,7 +13,7 @@ as bcryptjs in the Node app did; sign-up refuses passwords over 72 bytes
 """
 
 import bcrypt
-from django.contrib.auth.hashers import BCryptPasswordHasher, BasePasswordHasher, mask_hash
+from django.contrib.auth.hashers import BCryptPasswordHasher
 from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
@@ -37,51 +36,22 @@ class BcryptCost10PasswordHasher(BCryptPasswordHasher):
         return f"{self.algorithm}${data.decode('ascii')}"
 
 
-class RawBcryptPasswordHasher(BasePasswordHasher):
-    """Verifies raw ``$2a$``/``$2b$``/``$2y$`` hashes as the Node app stored them."""
+RAW_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
-    algorithm = ""  # identify_hasher() reads "" before the first "$" of "$2a$10$…"
-    library = ("bcrypt", "bcrypt")
 
-    def salt(self):
-        raise NotImplementedError("Raw bcrypt hashes are only verified, never created.")
+def is_raw_bcrypt(encoded: str | None) -> bool:
+    return bool(encoded) and encoded.startswith(RAW_BCRYPT_PREFIXES)
 
-    def encode(self, password, salt):
-        raise NotImplementedError("Raw bcrypt hashes are only verified, never created.")
 
-    def verify(self, password, encoded):
-        if not encoded.startswith(("$2a$", "$2b$", "$2y$")):
-            return False
-        try:
-            candidate = bcrypt.hashpw(_truncate(password), encoded.encode("ascii"))
-        except ValueError:  # a malformed stored hash
-            return False
-        return constant_time_compare(candidate.decode("ascii"), encoded)
-
-    def decode(self, encoded):
-        _empty, algostr, work_factor, data = encoded.split("$", 3)
-        return {
-            "algorithm": "bcrypt (raw)",
-            "algostr": algostr,
-            "work_factor": int(work_factor),
-            "salt": data[:22],
-            "checksum": data[22:],
-        }
-
-    def safe_summary(self, encoded):
-        decoded = self.decode(encoded)
-        return {
-            _("algorithm"): decoded["algorithm"],
-            _("work factor"): decoded["work_factor"],
-            _("salt"): mask_hash(decoded["salt"]),
-            _("checksum"): mask_hash(decoded["checksum"]),
-        }
-
-    def must_update(self, encoded):
-        return True
-
-    def harden_runtime(self, password, encoded):
-        pass
+def verify_raw_bcrypt(password: str, encoded: str) -> bool:
+    """Check a password against a raw bcrypt hash, as the Node app stored them."""
+    if password is None or not is_raw_bcrypt(encoded):
+        return False
+    try:
+        candidate = bcrypt.hashpw(_truncate(password), encoded.encode("ascii"))
+    except ValueError:  # a malformed stored hash
+        return False
+    return constant_time_compare(candidate.decode("ascii"), encoded)
 
 
 class MaximumBytesValidator:

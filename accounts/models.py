@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import hashers
 from accounts.ids import ID_MAX_LENGTH, new_id
 
 STARTING_CREDITS = 10000
@@ -68,6 +69,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email or self.id
+
+    def check_password(self, raw_password) -> bool:
+        """Also accept raw bcrypt hashes imported from the Node app, upgrading them on success."""
+        if hashers.is_raw_bcrypt(self.password):
+            if not hashers.verify_raw_bcrypt(raw_password, self.password):
+                return False
+            self.set_password(raw_password)
+            if self.pk:
+                type(self).objects.filter(pk=self.pk).update(password=self.password)
+            return True
+        return super().check_password(raw_password)
 
     def get_full_name(self) -> str:
         return self.name or self.email or ""

@@ -49,7 +49,10 @@ class ClipQuerySet(models.QuerySet):
 class GeneratedAudioClip(models.Model):
     # The seed's columns.
     id = cuid_field()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clips")
+    # The seed's @@index([userId]) is the explicit clip_user_idx below (so MySQL keeps it too).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clips", db_index=False
+    )
     text = models.TextField(null=True, blank=True)
     voice = models.CharField(max_length=191, null=True, blank=True)
     original_voice_s3_key = models.CharField(max_length=512, null=True, blank=True)
@@ -73,6 +76,7 @@ class GeneratedAudioClip(models.Model):
 
     class Meta:
         indexes = [
+            models.Index(fields=["user"], name="clip_user_idx"),
             models.Index(fields=["user", "service", "created_at"], name="clip_user_service_created_idx"),
             models.Index(fields=["service", "failed"], name="clip_service_failed_idx"),
             models.Index(fields=["failed", "created_at"], name="clip_failed_created_idx"),

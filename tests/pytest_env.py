@@ -1,0 +1,27 @@
+"""Loaded with ``-p tests.pytest_env`` (pytest.ini) so it runs before Django is configured.
+
+Tests run with DEBUG off, as production does, but need a key; media and cache go to
+throwaway folders so a run never touches the developer's files.
+"""
+
+import os
+import tempfile
+
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    tmp = tempfile.mkdtemp(prefix="bernie-tests-")
+    defaults = {
+        "SECRET_KEY": "tests-only-secret-key-not-used-anywhere-else-0123456789",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "MEDIA_ROOT": os.path.join(tmp, "media"),
+        "CACHE_DIR": os.path.join(tmp, "cache"),
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
