@@ -18,3 +18,8 @@ def verification_token_consume(*, key: str) -> None:
     if not deleted:
         raise TokenInvalid
 
+
+
+def verification_token_check(*, key: str) -> None:
+    if not VerificationToken.objects.filter(token=token_digest(key), expires__gt=timezone.now()).exists():
+        raise TokenInvalid

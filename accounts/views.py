@@ -46,9 +46,11 @@ def session_end_others(request):
 
 def confirm_email(request, key):
     """allauth's confirmation page, with the link honoured once (VerificationToken)."""
-    if request.method == "POST":
-        try:
+    try:
+        if request.method == "POST":
             services.verification_token_consume(key=key)
-        except services.TokenInvalid:
-            return render(request, "account/verification_token_invalid.html", status=410)
+        else:
+            services.verification_token_check(key=key)
+    except services.TokenInvalid:
+        return render(request, "account/verification_token_invalid.html", status=410)
     return allauth_views.confirm_email(request, key=key)

@@ -39,7 +39,13 @@ SQLITE_OPTIONS = {
 
 
 def _sqlite(name: str) -> dict:
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": dict(SQLITE_OPTIONS)}
+    config = {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": dict(SQLITE_OPTIONS)}
+    if name != ":memory:":
+        # Tests use a file beside it, not Django's shared-cache in-memory database, whose
+        # table locks ignore busy_timeout and which other processes (a worker) cannot open.
+        stem = name[:-3] if name.endswith(".db") else name
+        config["TEST"] = {"NAME": f"{stem}-test.db"}
+    return config
 
 
 def _int_param(query: dict[str, list[str]], key: str) -> int | None:
@@ -73,9 +79,11 @@ def parse(url: str | None, *, base_dir: Path) -> dict:
             "DATABASE_URL is not a URL (expected e.g. postgresql://user@host/db, mysql://…, sqlite:///file.db or file:./dev.db)"
         )
 
+    if url.lower() in ("sqlite://:memory:", "sqlite:///:memory:"):
+        return _sqlite(":memory:")
     try:
         parts = urlsplit(url)
-        port = parts.port
+        port = parts.port if not url.lower().startswith("sqlite:") else None
     except ValueError as exc:
         raise DatabaseURLError(f"DATABASE_URL is malformed: {exc}") from None
     scheme = parts.scheme.lower()
