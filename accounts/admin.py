@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.admin_actions import adjust_credits
 from accounts.models import Account, Session, User, VerificationToken
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    actions = [adjust_credits]
     list_display = ["email", "name", "credits", "email_verified", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", ("email_verified", admin.EmptyFieldListFilter)]
     search_fields = ["email", "name", "id"]

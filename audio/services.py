@@ -316,3 +316,26 @@ def clips_reap_stuck(*, older_than: timedelta = STUCK_AFTER) -> int:
         if clip_fail(clip_id=clip.id, error="The generation did not finish in time (the worker stopped). Your credits were returned."):
             reaped += 1
     return reaped
+
+
+def credits_adjust(*, user_id: str, amount: int, note: str, actor: User | None = None) -> UsageLog:
+    """Change a user's balance by ``amount`` (signed) as an operator, with a ledger row saying why.
+
+    A conditional ``F()`` update: a deduction larger than the balance changes nothing and
+    raises ClipStateError; the CHECK constraint stays the backstop.
+    """
+    if not amount:
+        raise ClipStateError("The adjustment must not be zero.")
+    if not (note or "").strip():
+        raise ClipStateError("Say why the balance changes.")
+    with transaction.atomic():
+        if amount < 0:
+            if not User.objects.debit(user_id=user_id, amount=-amount):
+                raise ClipStateError(f"The balance is smaller than {-amount}; nothing changed.")
+        else:
+            User.objects.credit(user_id=user_id, amount=amount)
+        entry = UsageLog.objects.create(
+            user_id=user_id, credits=amount, reason=LedgerReason.ADJUSTMENT, note=note.strip()[:500], actor=actor
+        )
+    logger.info("credits adjusted user=%s amount=%+d actor=%s", user_id, amount, getattr(actor, "pk", None))
+    return entry

@@ -288,6 +288,11 @@ BACKEND_API_KEY = env("BACKEND_API_KEY")
 ENGINE_TIMEOUT_SECONDS = env_int("ENGINE_TIMEOUT_SECONDS", 120)
 PIPER_VOICES_DIR = env("PIPER_VOICES_DIR")
 
+# /healthz: how long storage, queue and engine answers are cached; how long a runnable
+# task may wait before the queue counts as stalled (no worker).
+HEALTHZ_CACHE_SECONDS = env_int("HEALTHZ_CACHE_SECONDS", 10)
+HEALTHZ_QUEUE_STALL_SECONDS = env_int("HEALTHZ_QUEUE_STALL_SECONDS", 300)
+
 # --- Security (production) --------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None

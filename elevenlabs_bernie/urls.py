@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts import views as account_views
+from audio import health
 from posts import views as post_views
 
 admin.site.login = secure_admin_login(admin.site.login)
@@ -17,4 +18,5 @@ urlpatterns = [
     path("app/", include("audio.urls")),
     path("posts/", include("posts.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]

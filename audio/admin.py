@@ -1,0 +1,224 @@
+"""Operators' admin: find, understand, retry or refund clips; read the ledger; watch failures."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from audio import monitoring, services
+from audio.models import ClipStatus, GeneratedAudioClip, UsageLog
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ClipStatus.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == ClipStatus.PENDING:
+            return queryset.pending()
+        if value == ClipStatus.DONE:
+            return queryset.done()
+        if value == ClipStatus.FAILED:
+            return queryset.failed()
+        return queryset
+
+
+@admin.register(GeneratedAudioClip)
+class GeneratedAudioClipAdmin(admin.ModelAdmin):
+    list_display = ["short_id", "user", "service", "voice", "status_label", "short_error", "created", "duration", "player"]
+    list_display_links = ["short_id"]
+    list_filter = ["failed", StatusFilter, "service", "engine"]
+    date_hierarchy = "created_at"
+    search_fields = ["=id", "user__email", "text"]
+    search_help_text = "Search by clip id (exact), user email or text."
+    list_select_related = ["user"]
+    ordering = ["-created_at", "-id"]
+    list_per_page = 50
+    actions = ["retry_clips", "refund_clips"]
+    change_list_template = "admin/audio/generatedaudioclip/change_list.html"
+    fieldsets = [
+        (None, {"fields": ["id", "user", "service", "status_label", "player", "error"]}),
+        ("Request", {"fields": ["text", "voice", "original_voice_s3_key", "params"]}),
+        ("Result", {"fields": ["s3_key", "engine", "duration_seconds", "cost", "attempts"]}),
+        ("Times", {"fields": ["created_at", "scheduled_for", "started_at", "finished_at"]}),
+        ("Ledger", {"fields": ["ledger"]}),
+    ]
+
+    # Clips change only through the actions, which keep the ledger right.
+    def get_readonly_fields(self, request, obj=None):
+        return [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]] + ["failed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    # -- columns ----------------------------------------------------------------------------
+
+    @admin.display(description="clip", ordering="id")
+    def short_id(self, clip):
+        return format_html('<span title="{}">{}…</span>', clip.id, clip.id[:10])
+
+    @admin.display(description="status", ordering="failed")
+    def status_label(self, clip):
+        colours = {ClipStatus.DONE: "#2e7d32", ClipStatus.FAILED: "#c62828", ClipStatus.PENDING: "#8a6d00"}
+        return format_html('<strong style="color:{}">{}</strong>', colours[clip.status], ClipStatus(clip.status).label)
+
+    @admin.display(description="error")
+    def short_error(self, clip):
+        if not clip.error:
+            return ""
+        return format_html('<span title="{}">{}</span>', clip.error, Truncator(clip.error).chars(60))
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, clip):
+        return format_html('<span title="{}">{}</span>', clip.created_at.isoformat(),
+                           timezone.localtime(clip.created_at).strftime("%Y-%m-%d %H:%M"))
+
+    @admin.display(description="duration", ordering="duration_seconds")
+    def duration(self, clip):
+        return f"{clip.duration_seconds:.1f} s" if clip.duration_seconds is not None else "—"
+
+    @admin.display(description="audio")
+    def player(self, clip):
+        if not clip.s3_key or clip.failed:
+            return "—"
+        url = reverse("admin:audio_generatedaudioclip_audio", args=[clip.pk])
+        return format_html('<audio controls preload="none" src="{}" style="height:28px;width:150px"></audio>', url)
+
+    @admin.display(description="ledger rows for this clip")
+    def ledger(self, clip):
+        rows = clip.usage_logs.order_by("timestamp", "id")
+        if not rows:
+            return "—"
+        return format_html(
+            "<br>".join(["{}"] * len(rows)),
+            *[f"{row.timestamp:%Y-%m-%d %H:%M:%S} {row.credits:+d} {row.get_reason_display()} {row.note}" for row in rows],
+        )
+
+    # -- actions ----------------------------------------------------------------------------
+
+    @admin.action(description="Retry selected failed clips (no second charge)", permissions=["change"])
+    def retry_clips(self, request, queryset):
+        retried, refused = 0, []
+        for clip_id in queryset.values_list("id", flat=True):
+            try:
+                services.clip_retry(clip_id=clip_id, actor=request.user)
+            except services.ClipStateError as exc:
+                refused.append(f"{clip_id}: {exc}")
+            else:
+                retried += 1
+        if retried:
+            self.message_user(request, f"Queued {retried} clip(s) again.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Not retried ({len(refused)}): " + "; ".join(refused[:10]), messages.WARNING)
+
+    @admin.action(description="Refund selected clips (at most once each)", permissions=["change"])
+    def refund_clips(self, request, queryset):
+        refunded = skipped = 0
+        for clip_id in queryset.values_list("id", flat=True):
+            if services.clip_refund(clip_id=clip_id, note="Refunded by an operator", actor=request.user):
+                refunded += 1
+            else:
+                skipped += 1
+        if refunded:
+            self.message_user(request, f"Refunded {refunded} clip(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, f"{skipped} clip(s) were already refunded or cost nothing; no credits moved.", messages.WARNING
+            )
+
+    # -- extra admin views ------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("monitor/", wrap(self.monitor_view), name="audio_generatedaudioclip_monitor"),
+            path("<path:object_id>/audio/", wrap(self.audio_view), name="audio_generatedaudioclip_audio"),
+            *super().get_urls(),
+        ]
+
+    def audio_view(self, request, object_id):
+        """Staff playback: streams from local storage, or redirects to a short-lived presigned URL on S3."""
+        clip = get_object_or_404(GeneratedAudioClip, pk=object_id)
+        if not self.has_view_permission(request, clip):
+            raise PermissionDenied
+        if not clip.s3_key:
+            raise Http404("This clip has no audio.")
+        try:
+            local_path = default_storage.path(clip.s3_key)
+        except NotImplementedError:  # remote storage (S3): its url() is presigned and expires
+            return HttpResponseRedirect(default_storage.url(clip.s3_key))
+        try:
+            handle = open(local_path, "rb")  # noqa: SIM115 - FileResponse closes it
+        except FileNotFoundError:
+            raise Http404("The audio file is missing from storage.") from None
+        return FileResponse(handle, content_type="audio/wav")
+
+    def monitor_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        figures = monitoring.monitor()
+        peak = max([bar.clips for bar in figures.hours] + [1])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Clip monitor",
+            "opts": self.opts,
+            "figures": figures,
+            "windows": monitoring.WINDOWS,
+            "chart": _hour_chart(figures.hours, peak),
+            "changelist_url": reverse("admin:audio_generatedaudioclip_changelist"),
+        }
+        return TemplateResponse(request, "admin/audio/monitor.html", context)
+
+
+def _hour_chart(hours, peak: int) -> dict:
+    """Geometry for a 24-bar inline SVG: done part and failed part stacked per hour."""
+    width, height, gap = 24 * 22, 120, 4
+    bars = []
+    for i, bar in enumerate(hours):
+        total_h = round(height * bar.clips / peak)
+        failed_h = round(height * bar.failed / peak)
+        bars.append({
+            "x": i * 22 + gap // 2,
+            "w": 22 - gap,
+            "ok_y": height - total_h,
+            "ok_h": total_h - failed_h,
+            "fail_y": height - failed_h,
+            "fail_h": failed_h,
+            "bar": bar,
+            "label": i % 6 == 0,
+        })
+    return {"width": width, "height": height, "bars": bars, "peak": peak}
+
+
+@admin.register(UsageLog)
+class UsageLogAdmin(admin.ModelAdmin):
+    """The credit ledger: read only. Balances change through services (and the users' "Adjust credits" action)."""
+
+    list_display = ["timestamp", "user", "credits", "reason", "service", "clip", "note", "actor"]
+    list_filter = ["reason", "service", ("timestamp", admin.DateFieldListFilter)]
+    date_hierarchy = "timestamp"
+    search_fields = ["user__email", "=user__id", "=clip__id"]
+    search_help_text = "Search by user email, user id or clip id (exact)."
+    list_select_related = ["user", "clip", "actor"]
+    ordering = ["-timestamp", "-id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

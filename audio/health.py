@@ -1,0 +1,166 @@
+"""``/healthz``: is this deployment usable right now?
+
+Checks, each ``{"ok": bool, ...}``:
+
+* ``database``: ``SELECT 1`` on the default connection (every request).
+* ``storage``: write, read back and delete a tiny probe file in the default storage.
+* ``tasks``: the backend; with the database backend, the queue's depth and whether a worker
+  is keeping up. django-tasks-db workers leave no heartbeat while idle (``worker_ids`` and
+  ``started_at`` are only written when a task is claimed), so "a worker was seen recently"
+  is reported as ``worker_last_seen_at`` (the newest claim), and the check fails only when
+  a runnable task has waited longer than ``HEALTHZ_QUEUE_STALL_SECONDS`` (no worker is
+  consuming). An idle queue with no worker is healthy: nothing is waiting.
+* ``engines``: each service's engine; HTTP engines answer ``GET /health`` (local engines
+  report ok without a network call).
+
+Storage, tasks and engines are cached in the process for ``HEALTHZ_CACHE_SECONDS`` (default
+10) so the endpoint is cheap to poll. 200 when every check is ok, 503 otherwise. No auth,
+and no secrets: errors are reported as a kind, the details go to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from audio import engines
+from audio.monitoring import task_queue
+
+logger = logging.getLogger(__name__)
+
+PROBE_PREFIX = "healthz"
+
+_cache: dict[str, tuple[float, dict]] = {}
+_cache_lock = threading.Lock()
+
+
+def _cache_seconds() -> float:
+    return float(getattr(settings, "HEALTHZ_CACHE_SECONDS", 10))
+
+
+def _cached(name: str, check) -> dict:
+    ttl = _cache_seconds()
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(name)
+        if hit and ttl > 0 and now - hit[0] < ttl:
+            return hit[1]
+    result = check()
+    with _cache_lock:
+        _cache[name] = (time.monotonic(), result)
+    return result
+
+
+def reset_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _failure(check: str, exc: BaseException) -> dict:
+    logger.warning("healthz: %s check failed: %s: %s", check, type(exc).__name__, exc)
+    return {"ok": False, "error": type(exc).__name__}
+
+
+def check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means the database is unusable
+        return {"ok": False, "vendor": connection.vendor, "error": type(exc).__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def check_storage() -> dict:
+    key = f"{PROBE_PREFIX}/{uuid.uuid4().hex}.txt"
+    payload = b"ok"
+    try:
+        saved = default_storage.save(key, ContentFile(payload))
+        try:
+            with default_storage.open(saved, "rb") as handle:
+                ok = handle.read() == payload
+        finally:
+            default_storage.delete(saved)
+    except Exception as exc:  # noqa: BLE001
+        return {**_failure("storage", exc), "backend": default_storage.__class__.__name__}
+    return {"ok": ok, "backend": default_storage.__class__.__name__}
+
+
+def check_tasks() -> dict:
+    now = timezone.now()
+    stall_after = int(getattr(settings, "HEALTHZ_QUEUE_STALL_SECONDS", 300))
+    try:
+        queue = task_queue(now)
+    except Exception as exc:  # noqa: BLE001
+        return _failure("tasks", exc)
+    result = {"ok": True, "backend": queue.backend.rsplit(".", 1)[-1]}
+    if queue.ready is None:
+        return result  # a backend we cannot count (immediate, RQ): nothing to judge here
+    from django_tasks_db.models import DBTaskResult
+
+    last_seen = (
+        DBTaskResult.objects.exclude(started_at=None).order_by("-started_at").values_list("started_at", flat=True).first()
+    )
+    waited = (now - queue.oldest_ready_at).total_seconds() if queue.oldest_ready_at else 0.0
+    result.update(
+        queue_depth=queue.ready,
+        scheduled=queue.scheduled,
+        running=queue.running,
+        oldest_ready_age_s=round(waited, 1),
+        worker_last_seen_at=last_seen.isoformat() if last_seen else None,
+        worker_seen_recently=bool(last_seen and (now - last_seen).total_seconds() < stall_after),
+    )
+    if waited > stall_after:
+        result.update(ok=False, error=f"a task has waited over {stall_after} s: no worker is consuming the queue")
+    return result
+
+
+def check_engines() -> dict:
+    results = {}
+    for service in engines.SERVICES:
+        try:
+            engine = engines.get_engine(service)
+            reply = engine.health()
+        except Exception as exc:  # noqa: BLE001
+            results[service] = _failure(f"engine {service}", exc)
+            continue
+        ok = bool(reply.get("ok"))
+        entry = {"ok": ok, "engine": getattr(engine, "engine_name", ""),
+                 "remote": getattr(engine, "route", None) is not None}
+        if not ok:
+            logger.warning("healthz: engine %s unhealthy: %s", service, reply.get("error"))
+            entry["error"] = "unreachable or unhealthy"
+        results[service] = entry
+    return results
+
+
+def health_report() -> dict:
+    checks = {
+        "database": check_database(),
+        "storage": _cached("storage", check_storage),
+        "engines": _cached("engines", check_engines),
+    }
+    checks["tasks"] = _cached("tasks", check_tasks) if checks["database"]["ok"] else {"ok": False, "error": "database down"}
+    ok = all(
+        check["ok"] if name != "engines" else all(engine["ok"] for engine in check.values())
+        for name, check in checks.items()
+    )
+    return {"status": "ok" if ok else "unavailable", "time": timezone.now().isoformat(), "checks": checks}
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    report = health_report()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
