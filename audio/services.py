@@ -8,6 +8,7 @@ from ``transaction.on_commit`` only, so a rolled-back request never runs.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -138,7 +139,7 @@ def clip_request(
                 user=user,
                 service=service,
                 original_voice_s3_key=upload_key,
-                params={"duration": duration} if duration is not None else {},
+                params=_params(service=service, duration=duration),
                 cost=cost,
                 engine=engines.get_engine(service).engine_name,
                 scheduled_for=scheduled_for,
@@ -155,6 +156,16 @@ def clip_request(
     user.credits -= cost  # keep the caller's copy in step with the row (for display only)
     clip_event("requested", clip=clip, outcome="deferred" if scheduled_for else "queued")
     return clip
+
+
+def _params(*, service: str, duration: float | None) -> dict:
+    """Engine parameters kept on the clip, so a retry makes the same sound."""
+    if service != Service.SOUND_EFFECTS:
+        return {}
+    params: dict = {"seed": secrets.randbelow(2**31)}
+    if duration is not None:
+        params["duration"] = float(duration)
+    return params
 
 
 def _enqueue(clip_id: str, *, run_after: datetime | None = None) -> None:

@@ -43,12 +43,16 @@ class PraatVoiceConversionEngine(Engine):
     def voices(self) -> list[Voice]:
         return [profile.voice for profile in PROFILES.values()]
 
-    def validate(self, *, voice: str, source_audio: bytes | None = None, source_key: str | None = None) -> None:
+    def validate(
+        self, *, voice: str, source_audio: bytes | None = None, source_key: str | None = None
+    ) -> None:
         self.check_voice(voice)
         if source_audio is not None:
             probe_audio(source_audio)
 
-    def generate(self, *, voice: str, source_audio: bytes | None = None, source_key: str | None = None) -> EngineResult:
+    def generate(
+        self, *, voice: str, source_audio: bytes | None = None, source_key: str | None = None
+    ) -> EngineResult:
         self.check_voice(voice)
         if source_audio is None:
             source_audio = _read_from_storage(source_key)
@@ -69,11 +73,19 @@ class PraatVoiceConversionEngine(Engine):
             )
         ratio = (profile.median_pitch_hz / source_pitch) ** FORMANT_EXPONENT
         formant_shift = min(max(ratio, FORMANT_LIMITS[0]), FORMANT_LIMITS[1])
-        sound = parselmouth.Sound(np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate)
+        sound = parselmouth.Sound(
+            np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate
+        )
         try:
             changed = call(
-                sound, "Change gender", PITCH_FLOOR_HZ, PITCH_CEILING_HZ, formant_shift,
-                profile.median_pitch_hz, profile.pitch_range, 1.0,
+                sound,
+                "Change gender",
+                PITCH_FLOOR_HZ,
+                PITCH_CEILING_HZ,
+                formant_shift,
+                profile.median_pitch_hz,
+                profile.pitch_range,
+                1.0,
             )
         except parselmouth.PraatError as exc:
             raise PermanentEngineError(f"Praat could not convert this recording: {exc}") from None

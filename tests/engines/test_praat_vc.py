@@ -1,0 +1,75 @@
+import io
+
+import numpy as np
+import pytest
+import soundfile
+
+from audio.engines import PermanentEngineError
+from audio.engines.audio_files import encode_wav
+from audio.engines.praat_vc import median_pitch
+
+from .conftest import decode, rms
+
+
+def pitch_of(wav: bytes) -> float:
+    return median_pitch(*decode(wav))
+
+
+class TestPraatVoiceConversion:
+    def test_moves_a_male_voice_to_woman_and_back(self, vc, male_recording):
+        assert pitch_of(male_recording) < 120
+
+        woman = vc.generate(voice="woman", source_audio=male_recording).wav
+        back = vc.generate(voice="andreas", source_audio=woman).wav
+
+        assert pitch_of(woman) == pytest.approx(210, rel=0.1)
+        assert pitch_of(back) == pytest.approx(110, rel=0.1)
+
+    def test_keeps_the_duration_and_is_audible(self, vc, male_recording):
+        source, rate = decode(male_recording)
+
+        converted, converted_rate = decode(
+            vc.generate(voice="woman", source_audio=male_recording).wav
+        )
+
+        assert converted_rate == rate
+        assert len(converted) == pytest.approx(len(source), rel=0.05)
+        assert rms(converted) > 0.03
+
+    @pytest.mark.parametrize("fmt", ["FLAC", "OGG", "MP3"])
+    def test_reads_compressed_uploads(self, vc, male_recording, fmt):
+        samples, rate = decode(male_recording)
+        buffer = io.BytesIO()
+        soundfile.write(buffer, samples, rate, format=fmt)
+
+        converted, _ = decode(vc.generate(voice="woman", source_audio=buffer.getvalue()).wav)
+
+        assert len(converted) / rate == pytest.approx(len(samples) / rate, rel=0.05)
+
+    def test_converts_a_synthetic_voiced_signal(self, vc):
+        rate = 16000
+        t = np.arange(3 * rate) / rate
+        f0 = 120 + 10 * np.sin(2 * np.pi * 0.5 * t)
+        phase = 2 * np.pi * np.cumsum(f0) / rate
+        voiced = sum(np.sin(k * phase) / k for k in range(1, 20)) * 0.2
+
+        out, out_rate = decode(
+            vc.generate(voice="woman", source_audio=encode_wav(voiced, rate)).wav
+        )
+
+        assert median_pitch(out, out_rate) == pytest.approx(210, rel=0.1)
+
+    def test_refuses_a_recording_without_a_voice(self, vc):
+        silence = np.zeros(16000)
+
+        with pytest.raises(
+            PermanentEngineError, match="could not find a speaking or singing voice"
+        ):
+            vc.generate(voice="woman", source_audio=encode_wav(silence, 16000))
+
+    def test_reads_the_source_from_storage_when_given_a_key(self, vc, storage, male_recording):
+        key = storage.save("seedvc-inputs/source.wav", io.BytesIO(male_recording))
+
+        converted, _ = decode(vc.generate(voice="woman", source_key=key).wav)
+
+        assert rms(converted) > 0.03

@@ -1,0 +1,104 @@
+import io
+
+import numpy as np
+import pytest
+import soundfile
+
+from audio.engines import EngineValidationError, get_engine, probe_audio
+from audio.engines.audio_files import encode_wav
+
+HTML = b"<!DOCTYPE html>\n<html><head><title>Not audio</title></head><body>hi</body></html>\n"
+
+
+def tone(seconds: float, rate: int = 16000):
+    t = np.arange(int(seconds * rate)) / rate
+    return 0.3 * np.sin(2 * np.pi * 220 * t), rate
+
+
+class TestTextAndPromptLimits:
+    def test_refuses_empty_text(self, tts):
+        with pytest.raises(EngineValidationError, match="Enter some text"):
+            tts.validate(text="   ", voice="joe")
+
+    def test_refuses_5001_characters_and_accepts_5000(self, tts):
+        tts.validate(text="a" * 5000, voice="joe")
+
+        with pytest.raises(EngineValidationError, match="5001 characters long; the limit is 5000"):
+            tts.validate(text="a" * 5001, voice="joe")
+
+    def test_refuses_text_without_words(self, tts):
+        with pytest.raises(EngineValidationError, match="no words"):
+            tts.validate(text="... !!!", voice="joe")
+
+    def test_refuses_unknown_voices(self, tts, vc):
+        for engine in (tts, vc):
+            with pytest.raises(EngineValidationError, match="Unknown voice “nobody”"):
+                engine.validate(voice="nobody", **({"text": "Hi"} if engine is tts else {}))
+
+    def test_refuses_empty_and_long_prompts(self, sfx):
+        with pytest.raises(EngineValidationError, match="Describe the sound"):
+            sfx.validate(prompt="")
+        with pytest.raises(EngineValidationError, match="501 characters long; the limit is 500"):
+            sfx.validate(prompt="rain " * 100 + "x")
+
+    def test_refuses_a_bad_seed(self, sfx):
+        with pytest.raises(EngineValidationError, match="seed"):
+            sfx.validate(prompt="rain", seed=-1)
+
+
+class TestProbeAudio:
+    @pytest.mark.parametrize(
+        "fmt,label,extension",
+        [
+            ("WAV", "WAV", ".wav"),
+            ("FLAC", "FLAC", ".flac"),
+            ("OGG", "OGG", ".ogg"),
+            ("MP3", "MP3", ".mp3"),
+        ],
+    )
+    def test_describes_each_accepted_format(self, fmt, label, extension):
+        samples, rate = tone(2.0)
+        buffer = io.BytesIO()
+        soundfile.write(buffer, samples, rate, format=fmt)
+
+        info = probe_audio(buffer.getvalue())
+
+        assert (info.format, info.extension, info.sample_rate) == (label, extension, rate)
+        assert info.duration_seconds == pytest.approx(2.0, abs=0.1)
+
+    def test_refuses_an_html_page_renamed_wav(self):
+        with pytest.raises(
+            EngineValidationError, match=r"not audio we can read \(it looks like an HTML page\)"
+        ):
+            probe_audio(HTML)
+
+    def test_refuses_an_empty_file(self):
+        with pytest.raises(EngineValidationError, match="The file is empty"):
+            probe_audio(b"")
+
+    def test_refuses_a_truncated_wav(self):
+        wav = encode_wav(*tone(1.0))
+
+        with pytest.raises(EngineValidationError):
+            probe_audio(wav[:30])
+
+    def test_refuses_a_wav_header_with_garbage(self):
+        with pytest.raises(EngineValidationError, match="damaged or unreadable"):
+            probe_audio(b"RIFF\x24\x00\x00\x00WAVEjunk" + b"\x00" * 64)
+
+    def test_refuses_more_than_300_seconds(self):
+        with pytest.raises(EngineValidationError, match="longer than 300 seconds"):
+            probe_audio(encode_wav(np.zeros(301 * 8000), 8000))
+
+    def test_refuses_more_than_50_mb(self):
+        with pytest.raises(EngineValidationError, match="the limit is 50 MB"):
+            probe_audio(b"RIFF" + b"\x00" * (50 * 1024 * 1024 + 1))
+
+    def test_voice_conversion_validation_checks_the_upload(self):
+        seedvc = get_engine("seedvc")
+
+        with pytest.raises(EngineValidationError, match="HTML page"):
+            seedvc.validate(voice="woman", source_audio=HTML)
+        with pytest.raises(EngineValidationError, match="empty"):
+            seedvc.validate(voice="woman", source_audio=b"")
+        seedvc.validate(voice="woman", source_audio=encode_wav(*tone(1.0)))
