@@ -10,4 +10,5 @@ urlpatterns = [
     path("sound-effects/", views.sound_effects, name="sound_effects"),
     path("clips/<str:clip_id>/", views.clip_status, name="clip_status"),
     path("clips/<str:clip_id>/audio/", views.clip_audio, name="clip_audio"),
+    path("clips/<str:clip_id>/delete/", views.clip_delete, name="clip_delete"),
 ]

@@ -269,6 +269,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 AUDIO_UPLOAD_MAX_BYTES = env_int("AUDIO_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 AUDIO_UPLOAD_MAX_SECONDS = env_int("AUDIO_UPLOAD_MAX_SECONDS", 300)
+# How long a presigned S3 link to a clip stays valid (capped at 300 s).
+AUDIO_URL_EXPIRE_SECONDS = env_int("AUDIO_URL_EXPIRE_SECONDS", 300)
 
 # --- Background tasks -------------------------------------------------------
 

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from tests.factories import UserFactory  # noqa: F401  (re-exported for tests)
 
@@ -20,3 +21,13 @@ def user(db):
 @pytest.fixture
 def password():
     return UserFactory.password
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup):
+    """Return pooled PostgreSQL connections (left by live-server threads) before the test
+    database is dropped, so teardown does not find it still in use."""
+    yield
+    for connection in connections.all(initialized_only=True):
+        if getattr(connection, "pool", None) is not None:
+            connection.close_pool()

@@ -25,3 +25,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    if not os.environ.get("DATABASE_URL"):
+        # SQLite: a database file of this run's own (its test copy sits beside it), so
+        # runs in one checkout at the same time do not share a test database.
+        os.environ["DATABASE_URL"] = f"file:{os.path.join(tmp, 'dev.db')}"

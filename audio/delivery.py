@@ -1,0 +1,124 @@
+"""Serving a clip's audio to its owner.
+
+Local storage: a streaming response that honours a single HTTP ``Range`` (so the browser
+can seek) and ``?download=1`` for an attachment. S3: a redirect to a presigned GET that
+lives at most ``AUDIO_URL_EXPIRE_SECONDS`` (≤ 300 s), with ``attachment`` disposition and
+``audio/wav``. The caller has already checked ownership.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from audio.models import GeneratedAudioClip, Service
+
+MAX_URL_SECONDS = 300
+CHUNK_BYTES = 64 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_FILENAME_PREFIX = {Service.TTS: "tts", Service.VOICE_CHANGER: "voice-changer", Service.SOUND_EFFECTS: "sfx"}
+
+
+def url_expire_seconds() -> int:
+    return max(1, min(int(getattr(settings, "AUDIO_URL_EXPIRE_SECONDS", MAX_URL_SECONDS)), MAX_URL_SECONDS))
+
+
+def is_s3() -> bool:
+    return hasattr(default_storage, "bucket_name")
+
+
+def download_filename(clip: GeneratedAudioClip) -> str:
+    """``tts-andreas-2026-11-27-1530.wav``: service, voice (or the prompt's first words), local time."""
+    if clip.service == Service.SOUND_EFFECTS:
+        label = slugify(" ".join((clip.text or "").split()[:4]))[:40] or "effect"
+    else:
+        label = slugify(clip.voice or "") or "clip"
+    stamp = timezone.localtime(clip.created_at).strftime("%Y-%m-%d-%H%M")
+    return f"{_FILENAME_PREFIX.get(clip.service, 'clip')}-{label}-{stamp}.wav"
+
+
+def _disposition(kind: str, filename: str) -> str:
+    return f"{kind}; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def presigned_url(clip: GeneratedAudioClip, *, expire: int | None = None) -> str:
+    return default_storage.url(
+        clip.s3_key,
+        parameters={
+            "ResponseContentDisposition": _disposition("attachment", download_filename(clip)),
+            "ResponseContentType": "audio/wav",
+        },
+        expire=expire or url_expire_seconds(),
+    )
+
+
+def audio_response(request, clip: GeneratedAudioClip) -> HttpResponse:
+    """The response for ``GET /app/clips/<id>/audio/`` of a done clip."""
+    if is_s3():
+        response = HttpResponseRedirect(presigned_url(clip))
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return _stream(request, clip, download=request.GET.get("download") == "1")
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None | bool:
+    """(start, end) inclusive for a satisfiable single range; None when absent or not
+    understood (serve the whole file, as RFC 9110 allows); False when unsatisfiable."""
+    match = _RANGE.match(header.strip()) if header else None
+    if not match:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":  # the last N bytes
+        length = int(last)
+        if length == 0:
+            return False
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        return False
+    return start, end
+
+
+def _chunks(handle, start: int, length: int):
+    try:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            data = handle.read(min(CHUNK_BYTES, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+def _stream(request, clip: GeneratedAudioClip, *, download: bool) -> HttpResponse:
+    size = default_storage.size(clip.s3_key)
+    wanted = _parse_range(request.headers.get("Range", ""), size)
+    if wanted is False:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        response["Accept-Ranges"] = "bytes"
+        return response
+    start, end = wanted if wanted else (0, size - 1)
+    length = max(end - start + 1, 0)
+    handle = default_storage.open(clip.s3_key, "rb")
+    response = StreamingHttpResponse(_chunks(handle, start, length), content_type="audio/wav",
+                                     status=206 if wanted else 200)
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    if wanted:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Disposition"] = _disposition("attachment" if download else "inline", download_filename(clip))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,113 @@
+"""The worker: retries, failures with refunds, and a worker killed mid-job."""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from accounts.models import User
+from audio import services
+from audio.models import GeneratedAudioClip, UsageLog
+from tests.audio.support import Worker, run_tasks, wait_for
+from tests.factories import UserFactory
+
+
+def _ledger_total(user) -> int:
+    return UsageLog.objects.filter(user=user).aggregate(total=Sum("credits"))["total"] or 0
+
+
+@pytest.mark.django_db(transaction=True)
+class TestGenerationAgainstAnHttpEngine:
+    def test_two_server_errors_then_success_make_one_clip_charged_once(self, engine_server, no_backoff):
+        server = engine_server("styletts2", fail_times=2)
+        user = UserFactory(credits=1000)
+
+        clip = services.clip_request(user=user, service="styletts2", text="Hello there.", voice="andreas")
+        run_tasks()
+
+        clip.refresh_from_db()
+        assert server.posts == 3
+        assert clip.status == "done" and clip.attempts == 3 and clip.engine == "http"
+        assert clip.s3_key.startswith("styletts2-output/")
+        assert User.objects.get(pk=user.pk).credits == 950
+        assert list(UsageLog.objects.filter(user=user).values_list("credits", flat=True)) == [-50]
+
+    def test_an_engine_that_always_fails_fails_the_clip_and_refunds_once(self, engine_server, no_backoff, client):
+        server = engine_server("styletts2", fail_always=True)
+        user = UserFactory(credits=1000)
+
+        clip = services.clip_request(user=user, service="styletts2", text="Hello there.", voice="andreas")
+        run_tasks()
+        services.clip_fail(clip_id=clip.id, error="again")  # a second failure path must not refund again
+
+        clip.refresh_from_db()
+        assert server.posts == services.MAX_ATTEMPTS
+        assert clip.status == "failed"
+        assert "after 4 attempts" in clip.error and "GPU out of memory" in clip.error
+        assert User.objects.get(pk=user.pk).credits == 1000 == 1000 + _ledger_total(user)
+        assert UsageLog.objects.filter(refund_of=clip).count() == 1
+        client.force_login(user)
+        status = client.get(f"/app/clips/{clip.id}/").json()
+        assert status["status"] == "failed" and "GPU out of memory" in status["error"]
+        html = client.get("/app/text-to-speech/").content.decode()
+        assert "GPU out of memory" in html and "Your 50 credits were returned." in html
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_a_worker_killed_mid_job_is_reaped_and_refunded_once(engine_server, tmp_path):
+    server = engine_server("styletts2", stall=True)
+    user = UserFactory(credits=1000)
+    clip = services.clip_request(user=user, service="styletts2", text="Hello there.", voice="andreas")
+    worker = Worker(tmp_path / "worker.log", STYLETTS2_API_ROUTE=server.url, BACKEND_API_KEY="test-engine-key")
+    try:
+        assert server.received.wait(60), (tmp_path / "worker.log").read_text()
+        assert GeneratedAudioClip.objects.get(pk=clip.pk).status == "pending"
+
+        worker.kill()
+    finally:
+        worker.stop()
+
+    call_command("reap_stuck_clips", "--older-than", "0")
+    call_command("reap_stuck_clips", "--older-than", "0")
+
+    clip.refresh_from_db()
+    assert worker.process.returncode == -9
+    assert clip.status == "failed" and "worker stopped" in clip.error
+    assert UsageLog.objects.filter(refund_of=clip).count() == 1
+    assert User.objects.get(pk=user.pk).credits == 1000 == 1000 + _ledger_total(user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reaper_leaves_deferred_and_fresh_clips_alone():
+    user = UserFactory(credits=1000)
+    clip = services.clip_request(user=user, service="make-an-audio", prompt="wind")
+
+    reaped = services.clips_reap_stuck()
+
+    assert reaped == 0
+    assert GeneratedAudioClip.objects.get(pk=clip.pk).status == "pending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_worker_reaps_stuck_clips_periodically():
+    import threading
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audio.management.commands.run_worker import reap_periodically
+
+    user = UserFactory(credits=1000)
+    clip = services.clip_request(user=user, service="make-an-audio", prompt="wind")
+    GeneratedAudioClip.objects.filter(pk=clip.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    stop = threading.Event()
+    thread = threading.Thread(target=reap_periodically, args=(0.05, stop), daemon=True)
+
+    thread.start()
+    try:
+        wait_for(lambda: GeneratedAudioClip.objects.get(pk=clip.pk).failed, what="the reaper")
+    finally:
+        stop.set()
+        thread.join(5)
+
+    assert User.objects.get(pk=user.pk).credits == 1000

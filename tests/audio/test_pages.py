@@ -1,0 +1,82 @@
+"""The studio pages: editor, voices, history (grouped, searchable, paged), fragments."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.html import escape
+
+from audio.models import GeneratedAudioClip
+from tests.factories import UserFactory
+
+
+def make_clips(user, n, *, service="styletts2", **fields):
+    now = timezone.now()
+    GeneratedAudioClip.objects.bulk_create(
+        GeneratedAudioClip(user=user, service=service, text=fields.get("text", f"Clip number {i}"),
+                           voice=fields.get("voice", "andreas"), s3_key=f"styletts2-output/{i}.wav",
+                           created_at=fields.get("created_at", now - timedelta(minutes=i)), cost=50)
+        for i in range(n)
+    )
+
+
+@pytest.mark.django_db
+class TestStudioPages:
+    @pytest.mark.parametrize(("path", "marker"), [
+        ("/app/text-to-speech/", "</span> / 5000"),
+        ("/app/voice-changer/", 'type="file" name="audio"'),
+        ("/app/sound-effects/", "</span> / 500"),
+    ])
+    def test_render_the_editor_the_cost_and_an_empty_history(self, client, path, marker):
+        client.force_login(UserFactory())
+
+        html = client.get(path).content.decode()
+
+        assert marker in html
+        assert "Generate · 50 credits" in html
+        assert "Nothing here yet" in html
+
+    def test_voices_come_from_the_engine_registry_with_descriptions(self, client):
+        from audio import engines
+
+        client.force_login(UserFactory())
+
+        html = client.get("/app/text-to-speech/").content.decode()
+
+        for voice in engines.get_engine("styletts2").voices():
+            assert f'value="{voice.id}"' in html and escape(voice.description) in html
+
+    def test_history_groups_by_day_searches_and_pages(self, client):
+        user = UserFactory()
+        make_clips(user, 55)
+        GeneratedAudioClip.objects.create(user=user, service="styletts2", text="An old postcard", voice="woman",
+                                          s3_key="x.wav", created_at=timezone.now() - timedelta(days=1, hours=1))
+        make_clips(UserFactory(), 3, text="Someone else's clip")
+        client.force_login(user)
+
+        first = client.get("/app/text-to-speech/").content.decode()
+        second = client.get("/app/text-to-speech/?page=2").content.decode()
+        found = client.get("/app/text-to-speech/?q=postcard").content.decode()
+        by_voice = client.get("/app/text-to-speech/?q=woman&partial=history").content.decode()
+
+        assert first.count('class="clip clip-done"') == 50 and "Older →" in first
+        assert "Today" in first
+        assert second.count('class="clip clip-done"') == 6 and "← Newer" in second
+        assert found.count('class="clip ') == 1 and "Yesterday" in found or "An old postcard" in found
+        assert "An old postcard" in by_voice and "<html" not in by_voice
+        assert "Someone else" not in first + second
+
+    def test_history_page_query_count_does_not_grow_with_clips(self, client):
+        user = UserFactory()
+        client.force_login(user)
+        make_clips(user, 2)
+        client.get("/app/text-to-speech/")
+        with CaptureQueriesContext(connection) as few:
+            client.get("/app/text-to-speech/")
+        make_clips(user, 120)
+        with CaptureQueriesContext(connection) as many:
+            client.get("/app/text-to-speech/")
+
+        assert len(many) == len(few) <= 6
