@@ -19,10 +19,15 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(0 if
   "$PY" -m venv .venv
 fi
 stamp=.venv/.requirements-installed
-wanted=$(cat requirements.txt; case "${DATABASE_URL:-}" in mysql:*) cat requirements-mysql.txt;; esac)
+# MySQL support (mysqlclient) compiles against libmysqlclient: installed when DATABASE_URL is
+# mysql://, or for the tests when the headers are there (WITH_MYSQL=1).
+with_mysql=0
+case "${DATABASE_URL:-}" in mysql:*) with_mysql=1;; esac
+[ "${WITH_MYSQL:-0}" = 1 ] && with_mysql=1
+wanted=$(cat requirements.txt; if [ "$with_mysql" = 1 ]; then cat requirements-mysql.txt; fi)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -r requirements.txt
-  case "${DATABASE_URL:-}" in mysql:*) .venv/bin/python -m pip install --quiet -r requirements-mysql.txt;; esac
+  if [ "$with_mysql" = 1 ]; then .venv/bin/python -m pip install --quiet -r requirements-mysql.txt; fi
   printf '%s' "$wanted" > "$stamp"
 fi
