@@ -24,10 +24,19 @@ def password():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _close_connection_pools(django_db_setup):
-    """Return pooled PostgreSQL connections (left by live-server threads) before the test
-    database is dropped, so teardown does not find it still in use."""
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """Before the test database is dropped: close the PostgreSQL pool, and end sessions
+    still held by live-server request threads (they keep a pooled connection checked out
+    until the thread dies), so teardown does not find the database in use."""
     yield
     for connection in connections.all(initialized_only=True):
         if getattr(connection, "pool", None) is not None:
             connection.close_pool()
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
