@@ -29,6 +29,24 @@ def _login(client, email, password):
     return _post_form(client, reverse("account_login"), {"login": email, "password": password})
 
 
+def _use_redis_cache(settings):
+    """Point the cache (rate limits, visitors' sessions) at the real Redis server, as REDIS_URL does."""
+    import os
+
+    import redis
+    from django.core.cache import caches
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis does not answer at {url}")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    caches["default"].clear()
+
+
 @pytest.mark.django_db
 class TestSignUpAndLogin:
     def test_sign_up_gives_10000_credits_then_log_out_and_in(self):
@@ -76,7 +94,10 @@ class TestSignUpAndLogin:
 
         assert response.status_code == 403
 
-    def test_eleven_wrong_passwords_in_a_minute_are_rate_limited(self, user):
+    @pytest.mark.parametrize("cache_backend", ["file", "redis"])
+    def test_eleven_wrong_passwords_in_a_minute_are_rate_limited(self, user, cache_backend, settings):
+        if cache_backend == "redis":
+            _use_redis_cache(settings)
         client = _csrf_client()
 
         statuses = [_login(client, user.email, f"wrong-{i}").status_code for i in range(11)]
