@@ -63,6 +63,24 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # A pending clip is charged and may still be refunded (failure, reaper): it cannot be
+    # deleted until it has finished. Deleting also removes the clip's files.
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status == ClipStatus.PENDING:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.clips_delete(clips=GeneratedAudioClip.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        pending = queryset.pending().count()
+        services.clips_delete(clips=queryset)
+        if pending:
+            self.message_user(
+                request, f"{pending} pending clip(s) were kept: wait until they finish.", messages.WARNING
+            )
+
     # -- columns ----------------------------------------------------------------------------
 
     @admin.display(description="clip", ordering="id")

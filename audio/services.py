@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,7 +28,8 @@ logger = logging.getLogger(__name__)
 RATE_LIMIT_PER_MINUTE = 3
 MAX_ATTEMPTS = 4
 RETRY_BACKOFF_SECONDS = (2, 8, 30)
-STUCK_AFTER = timedelta(minutes=15)
+STUCK_AFTER = timedelta(minutes=15)  # an attempt running longer than this has lost its worker
+QUEUED_TOO_LONG = timedelta(hours=1)  # never picked up by any worker
 
 
 class ClipRequestError(Exception):
@@ -149,7 +151,7 @@ def clip_request(
             UsageLog.objects.create(
                 user=user, service=service, credits=-cost, clip=clip, reason=LedgerReason.DEBIT, timestamp=now
             )
-            transaction.on_commit(lambda: _enqueue(clip.id, run_after=scheduled_for))
+            transaction.on_commit(lambda: _enqueue_or_fail(clip.id, run_after=scheduled_for))
     except BaseException:
         storage.delete_quietly(upload_key)
         raise
@@ -166,6 +168,16 @@ def _params(*, service: str, duration: float | None) -> dict:
     if duration is not None:
         params["duration"] = float(duration)
     return params
+
+
+def _enqueue_or_fail(clip_id: str, *, run_after: datetime | None = None) -> None:
+    """Queue the clip's task after commit; if the queue refuses, fail and refund the clip now
+    rather than leave it pending for the reaper (the request has already been answered)."""
+    try:
+        _enqueue(clip_id, run_after=run_after)
+    except Exception as exc:  # noqa: BLE001 - any backend error: the clip must not stay pending
+        logger.exception("could not queue clip %s", clip_id)
+        clip_fail(clip_id=clip_id, error=f"The job queue is unavailable ({type(exc).__name__}); try again shortly.")
 
 
 def _enqueue(clip_id: str, *, run_after: datetime | None = None) -> None:
@@ -195,7 +207,7 @@ def clip_generate(*, clip_id: str) -> None:
             GeneratedAudioClip.objects.filter(pk=clip.pk).update(error=f"Attempt {attempts} failed: {exc}")
             clip_event("retried", clip=clip, engine=engine.engine_name, outcome="retry", attempt=attempts,
                        error=str(exc), retry_in_s=delay, duration=time.monotonic() - began)
-            _enqueue(clip.id, run_after=timezone.now() + timedelta(seconds=delay))
+            _enqueue_or_fail(clip.id, run_after=timezone.now() + timedelta(seconds=delay))
             return
         clip_fail(clip_id=clip.pk, error=f"The engine is unavailable after {attempts} attempts: {exc}")
         return
@@ -254,10 +266,14 @@ def clip_complete(*, clip_id: str, result: engines.EngineResult, elapsed: float 
     return True
 
 
-def clip_fail(*, clip_id: str, error: str) -> bool:
-    """Mark a pending clip failed and refund it once. False if it was not pending."""
+def clip_fail(*, clip_id: str, error: str, only_if: Q | None = None) -> bool:
+    """Mark a pending clip failed and refund it once. False if it was not pending (or no
+    longer matches ``only_if``)."""
     with transaction.atomic():
-        updated = GeneratedAudioClip.objects.filter(pk=clip_id, failed=False, s3_key__isnull=True).update(
+        pending = GeneratedAudioClip.objects.filter(pk=clip_id, failed=False, s3_key__isnull=True)
+        if only_if is not None:
+            pending = pending.filter(only_if)
+        updated = pending.update(
             failed=True, error=error[:2000], finished_at=timezone.now()
         )
         if not updated:
@@ -313,18 +329,33 @@ def clip_retry(*, clip_id: str, actor: User | None = None) -> None:
         GeneratedAudioClip.objects.filter(pk=clip.pk).update(
             failed=False, error="", attempts=0, started_at=None, finished_at=None, scheduled_for=timezone.now()
         )
-        transaction.on_commit(lambda: _enqueue(clip.id))
+        transaction.on_commit(lambda: _enqueue_or_fail(clip.id))
     clip_event("retried", clip=clip, outcome="requeued_by_operator", actor_id=getattr(actor, "pk", None))
 
 
-def clips_reap_stuck(*, older_than: timedelta = STUCK_AFTER) -> int:
-    """Fail and refund clips left pending too long (a worker died). Safe to run twice."""
-    now = timezone.now()
+def _stuck(*, now: datetime, older_than: timedelta, queued_longer_than: timedelta) -> Q:
+    """Pending clips whose attempt began too long ago (its worker died), or that have waited
+    for a worker far longer than any queue should take (no worker at all)."""
+    waited_since = now - queued_longer_than
+    started_long_ago = Q(started_at__lt=now - older_than)
+    never_started = Q(started_at__isnull=True, created_at__lt=waited_since) & (
+        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=waited_since)
+    )
+    return started_long_ago | never_started
+
+
+def clips_reap_stuck(*, older_than: timedelta = STUCK_AFTER, queued_longer_than: timedelta = QUEUED_TOO_LONG) -> int:
+    """Fail and refund clips left pending too long (a worker died). Safe to run twice, and
+    safe beside live workers: each clip is failed by one conditional UPDATE that repeats the
+    age condition, so a clip that started or finished meanwhile is left alone."""
+    stuck = _stuck(now=timezone.now(), older_than=older_than, queued_longer_than=queued_longer_than)
     reaped = 0
-    for clip in GeneratedAudioClip.objects.pending().filter(created_at__lt=now - older_than).only("id", "scheduled_for"):
-        if clip.scheduled_for and clip.scheduled_for > now - older_than:
-            continue  # deferred by the rate limit, not stuck
-        if clip_fail(clip_id=clip.id, error="The generation did not finish in time (the worker stopped). Your credits were returned."):
+    for clip_id in GeneratedAudioClip.objects.pending().filter(stuck).values_list("id", flat=True):
+        if clip_fail(
+            clip_id=clip_id,
+            error="The generation did not finish in time (the worker stopped). Your credits were returned.",
+            only_if=stuck,
+        ):
             reaped += 1
     return reaped
 
@@ -350,3 +381,15 @@ def credits_adjust(*, user_id: str, amount: int, note: str, actor: User | None =
         )
     logger.info("credits adjusted user=%s amount=%+d actor=%s", user_id, amount, getattr(actor, "pk", None))
     return entry
+
+
+def clips_delete(*, clips) -> int:
+    """Delete finished clips (done or failed) and their files; pending ones are left alone,
+    since deleting them would keep the charge with nothing left to refund. Ledger rows stay
+    (their clip becomes NULL). Returns how many were deleted."""
+    finished = clips.exclude(s3_key__isnull=True, failed=False)
+    keys = [key for pair in finished.values_list("s3_key", "original_voice_s3_key") for key in pair if key]
+    deleted, per_model = finished.delete()
+    for key in keys:
+        storage.delete_quietly(key)
+    return per_model.get(GeneratedAudioClip._meta.label, 0)

@@ -17,6 +17,10 @@ from .base import EngineValidationError
 UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 UPLOAD_MAX_SECONDS = 300.0
 UPLOAD_MIN_SECONDS = 0.1
+# Decoding cost grows with rate × channels, not with the file's size (silence compresses to
+# nothing in FLAC), so both are capped: 96 kHz stereo × 5 min stays near 230 MB of samples.
+UPLOAD_MAX_SAMPLE_RATE = 96_000
+UPLOAD_MAX_CHANNELS = 2
 ACCEPTED = "WAV, MP3, OGG or FLAC"
 
 _FORMATS = {
@@ -89,6 +93,15 @@ def probe_audio(data: bytes) -> AudioInfo:
     try:
         with soundfile.SoundFile(io.BytesIO(data)) as f:
             sample_rate = int(f.samplerate)
+            if sample_rate > UPLOAD_MAX_SAMPLE_RATE:
+                raise EngineValidationError(
+                    f"The recording's sample rate is {sample_rate / 1000:g} kHz; the limit is "
+                    f"{UPLOAD_MAX_SAMPLE_RATE // 1000} kHz. Export it at 48 kHz and try again."
+                )
+            if f.channels > UPLOAD_MAX_CHANNELS:
+                raise EngineValidationError(
+                    f"The recording has {f.channels} channels; upload a mono or stereo file."
+                )
             limit = int(UPLOAD_MAX_SECONDS * sample_rate) + sample_rate // 10
             for block in f.blocks(blocksize=65536, dtype="float32", always_2d=True):
                 frames += len(block)
@@ -116,11 +129,15 @@ def probe_audio(data: bytes) -> AudioInfo:
 
 
 def decode_audio(data: bytes):
-    """Decode a checked upload to (mono float64 numpy array, sample rate)."""
+    """Decode a checked upload to (mono numpy array, sample rate), mixing down block by block."""
+    import numpy as np
     import soundfile
 
-    samples, sample_rate = soundfile.read(io.BytesIO(data), dtype="float64", always_2d=True)
-    return samples.mean(axis=1), int(sample_rate)
+    with soundfile.SoundFile(io.BytesIO(data)) as f:
+        sample_rate = int(f.samplerate)
+        blocks = [block.mean(axis=1) for block in f.blocks(blocksize=262144, dtype="float32", always_2d=True)]
+    samples = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+    return samples.astype(np.float64), sample_rate
 
 
 def normalise_loudness(samples, target_rms_dbfs: float = -20.0, peak_ceiling: float = 0.89):

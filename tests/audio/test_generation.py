@@ -99,7 +99,7 @@ def test_run_worker_reaps_stuck_clips_periodically():
 
     user = UserFactory(credits=1000)
     clip = services.clip_request(user=user, service="make-an-audio", prompt="wind")
-    GeneratedAudioClip.objects.filter(pk=clip.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    GeneratedAudioClip.objects.filter(pk=clip.pk).update(created_at=timezone.now() - timedelta(hours=2))
     stop = threading.Event()
     thread = threading.Thread(target=reap_periodically, args=(0.05, stop), daemon=True)
 
@@ -111,3 +111,50 @@ def test_run_worker_reaps_stuck_clips_periodically():
         thread.join(5)
 
     assert User.objects.get(pk=user.pk).credits == 1000
+
+
+@pytest.mark.django_db
+class TestTheReaperJudgesAgeByWhatTheClipIsDoing:
+    def _clip(self, user, **times):
+        from django.utils import timezone
+
+        clip = services.clip_request(user=user, service="make-an-audio", prompt="wind")
+        now = timezone.now()
+        GeneratedAudioClip.objects.filter(pk=clip.pk).update(**{k: now - v for k, v in times.items()})
+        return clip
+
+    def test_only_lost_attempts_and_clips_no_worker_took_are_reaped(self, django_capture_on_commit_callbacks):
+        from datetime import timedelta
+
+        user = UserFactory(credits=1000)
+        with django_capture_on_commit_callbacks(execute=False):
+            waiting_in_a_long_queue = self._clip(user, created_at=timedelta(minutes=40))
+            lost_mid_job = self._clip(user, created_at=timedelta(minutes=40), started_at=timedelta(minutes=20))
+            running_now = self._clip(user, created_at=timedelta(minutes=40), started_at=timedelta(minutes=1))
+            never_taken = self._clip(user, created_at=timedelta(hours=2))
+
+        reaped = services.clips_reap_stuck()
+
+        status = {c.pk: c.status for c in GeneratedAudioClip.objects.all()}
+        assert reaped == 2
+        assert status[lost_mid_job.pk] == status[never_taken.pk] == "failed"
+        assert status[waiting_in_a_long_queue.pk] == status[running_now.pk] == "pending"
+        assert User.objects.get(pk=user.pk).credits == 1000 - 2 * 50
+
+
+@pytest.mark.django_db
+def test_a_queue_that_refuses_the_task_fails_and_refunds_the_clip_at_once(monkeypatch, django_capture_on_commit_callbacks):
+    user = UserFactory(credits=1000)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(services, "_enqueue", refuse)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        clip = services.clip_request(user=user, service="make-an-audio", prompt="wind")
+
+    clip.refresh_from_db()
+    assert clip.status == "failed" and "queue is unavailable" in clip.error
+    assert User.objects.get(pk=user.pk).credits == 1000
+    assert _ledger_total(user) == 0

@@ -102,3 +102,32 @@ class TestProbeAudio:
         with pytest.raises(EngineValidationError, match="empty"):
             seedvc.validate(voice="woman", source_audio=b"")
         seedvc.validate(voice="woman", source_audio=encode_wav(*tone(1.0)))
+
+
+class TestUploadsThatWouldBeCostlyToDecode:
+    """A few hundred KB of FLAC silence can hold minutes of 192 kHz, 8-channel audio."""
+
+    @staticmethod
+    def flac(rate: int, channels: int, seconds: float = 1.0) -> bytes:
+        buffer = io.BytesIO()
+        soundfile.write(buffer, np.zeros((int(rate * seconds), channels), dtype="float32"), rate, format="FLAC")
+        return buffer.getvalue()
+
+    def test_a_sample_rate_over_96_khz_is_refused(self):
+        with pytest.raises(EngineValidationError, match="sample rate is 192 kHz"):
+            probe_audio(self.flac(192_000, 1))
+
+    def test_more_than_two_channels_are_refused(self):
+        with pytest.raises(EngineValidationError, match="8 channels"):
+            probe_audio(self.flac(48_000, 8))
+
+    def test_stereo_48_khz_is_accepted_and_decoded_to_mono(self):
+        from audio.engines.audio_files import decode_audio
+
+        data = self.flac(48_000, 2, seconds=0.5)
+
+        info = probe_audio(data)
+        samples, rate = decode_audio(data)
+
+        assert (info.sample_rate, rate) == (48_000, 48_000)
+        assert samples.ndim == 1 and len(samples) == 24_000

@@ -75,6 +75,32 @@ class TestRefundAction:
         assert any("already refunded" in str(m) for m in second.context["messages"])
 
 
+class TestDeletingClipsInTheAdmin:
+    def test_a_pending_clip_cannot_be_deleted(self, admin_client, django_capture_on_commit_callbacks):
+        user = UserFactory()
+        with django_capture_on_commit_callbacks(execute=False):
+            clip = services.clip_request(user=user, service="make-an-audio", prompt="applause", duration=1.0)
+
+        page = admin_client.post(reverse("admin:audio_generatedaudioclip_delete", args=[clip.id]), {"post": "yes"})
+        bulk = admin_client.post(
+            reverse(CHANGELIST), {"action": "delete_selected", "_selected_action": [clip.id], "post": "yes"}
+        )
+
+        assert page.status_code == bulk.status_code == 403
+        assert GeneratedAudioClip.objects.filter(pk=clip.id).exists()
+        assert User.objects.get(pk=user.pk).credits == 9950  # still charged, still refundable
+
+    def test_a_failed_clip_is_deleted_and_the_ledger_stays(self, admin_client, django_capture_on_commit_callbacks):
+        user = UserFactory()
+        clip = _failed_clip(user, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+        admin_client.post(reverse("admin:audio_generatedaudioclip_delete", args=[clip.id]), {"post": "yes"})
+
+        assert not GeneratedAudioClip.objects.filter(pk=clip.id).exists()
+        assert _ledger_sum(user) == 0
+        assert UsageLog.objects.filter(user=user).count() == 2
+
+
 class TestClipChangelist:
     def test_lists_searches_and_plays_clips(self, admin_client, immediate_tasks, django_capture_on_commit_callbacks):
         user = UserFactory(email="findme@example.com")
