@@ -79,6 +79,8 @@ def _next_slot(*, user: User, now: datetime) -> datetime | None:
 
 
 def _validate(*, service: str, voice: str | None, text: str | None, prompt: str | None, duration, upload) -> dict:
+    if any(value and "\x00" in value for value in (voice, text, prompt)):
+        raise ClipRequestError("The text contains a null character; remove it and try again.")
     engine = engines.get_engine(service)
     try:
         if service == Service.TTS:
