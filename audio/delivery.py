@@ -3,7 +3,8 @@
 Local storage: a streaming response that honours a single HTTP ``Range`` (so the browser
 can seek) and ``?download=1`` for an attachment. S3: a redirect to a presigned GET that
 lives at most ``AUDIO_URL_EXPIRE_SECONDS`` (≤ 300 s), with ``attachment`` disposition and
-``audio/wav``. The caller has already checked ownership.
+``audio/wav``. The caller has already checked ownership. ``file_response`` serves any stored
+WAV the same way (voice previews).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from audio.models import GeneratedAudioClip, Service
 
 MAX_URL_SECONDS = 300
 CHUNK_BYTES = 64 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # 18 digits: far past any file, never past int()
 _FILENAME_PREFIX = {Service.TTS: "tts", Service.VOICE_CHANGER: "voice-changer", Service.SOUND_EFFECTS: "sfx"}
 
 
@@ -48,10 +49,14 @@ def _disposition(kind: str, filename: str) -> str:
 
 
 def presigned_url(clip: GeneratedAudioClip, *, expire: int | None = None) -> str:
+    return _presigned_key_url(clip.s3_key, download_filename(clip), "attachment", expire=expire)
+
+
+def _presigned_key_url(key: str, filename: str, kind: str, *, expire: int | None = None) -> str:
     return default_storage.url(
-        clip.s3_key,
+        key,
         parameters={
-            "ResponseContentDisposition": _disposition("attachment", download_filename(clip)),
+            "ResponseContentDisposition": _disposition(kind, filename),
             "ResponseContentType": "audio/wav",
         },
         expire=expire or url_expire_seconds(),
@@ -64,7 +69,18 @@ def audio_response(request, clip: GeneratedAudioClip) -> HttpResponse:
         response = HttpResponseRedirect(presigned_url(clip))
         response["Cache-Control"] = "private, no-store"
         return response
-    return _stream(request, clip, download=request.GET.get("download") == "1")
+    download = request.GET.get("download") == "1"
+    return _stream(request, clip.s3_key, filename=download_filename(clip), download=download,
+                   cache_control="private, max-age=3600")
+
+
+def file_response(request, key: str, *, filename: str, cache_control: str) -> HttpResponse:
+    """Another stored WAV (a voice preview), played inline: streamed, or a presigned redirect."""
+    if is_s3():
+        response = HttpResponseRedirect(_presigned_key_url(key, filename, "inline"))
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return _stream(request, key, filename=filename, download=False, cache_control=cache_control)
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None | bool:
@@ -102,8 +118,8 @@ def _chunks(handle, start: int, length: int):
         handle.close()
 
 
-def _stream(request, clip: GeneratedAudioClip, *, download: bool) -> HttpResponse:
-    size = default_storage.size(clip.s3_key)
+def _stream(request, key: str, *, filename: str, download: bool, cache_control: str) -> HttpResponse:
+    size = default_storage.size(key)
     wanted = _parse_range(request.headers.get("Range", ""), size)
     if wanted is False:
         response = HttpResponse(status=416)
@@ -112,13 +128,13 @@ def _stream(request, clip: GeneratedAudioClip, *, download: bool) -> HttpRespons
         return response
     start, end = wanted if wanted else (0, size - 1)
     length = max(end - start + 1, 0)
-    handle = default_storage.open(clip.s3_key, "rb")
+    handle = default_storage.open(key, "rb")
     response = StreamingHttpResponse(_chunks(handle, start, length), content_type="audio/wav",
                                      status=206 if wanted else 200)
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     if wanted:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Disposition"] = _disposition("attachment" if download else "inline", download_filename(clip))
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = _disposition("attachment" if download else "inline", filename)
+    response["Cache-Control"] = cache_control
     return response

@@ -11,4 +11,5 @@ urlpatterns = [
     path("clips/<str:clip_id>/", views.clip_status, name="clip_status"),
     path("clips/<str:clip_id>/audio/", views.clip_audio, name="clip_audio"),
     path("clips/<str:clip_id>/delete/", views.clip_delete, name="clip_delete"),
+    path("voices/<str:service>/<str:voice>/preview/", views.voice_preview, name="voice_preview"),
 ]

@@ -12,17 +12,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.core.files.storage import default_storage
+from django.http import Http404, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from audio import delivery, engines, services, storage
+from audio import delivery, engines, previews, services
 from audio.engines.base import (
     DURATION_DEFAULT_SECONDS,
     DURATION_MAX_SECONDS,
@@ -33,6 +35,7 @@ from audio.engines.base import (
 from audio.models import GeneratedAudioClip, Service
 
 HISTORY_PAGE_SIZE = 50
+MAX_HISTORY_PAGE = 100_000  # keeps the OFFSET within every database's integer range
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the other fields
 
 
@@ -98,9 +101,11 @@ def _studio(request, page: Page):
 def _page_context(request, page: Page) -> dict:
     engine = engines.get_engine(page.service)
     cost = services.cost_of(page.service)
+    voices = engine.voices() if page.service != Service.SOUND_EFFECTS else []
     return {
         "page": page,
-        "voices": engine.voices() if page.service != Service.SOUND_EFFECTS else [],
+        "voices": voices,
+        "preview_voices": previews.available(page.service, voices),
         "sfx_vocabulary": _sfx_vocabulary() if page.service == Service.SOUND_EFFECTS else "",
         "cost": cost,
         "short_of_credits": request.user.credits < cost,
@@ -128,7 +133,7 @@ def _sfx_vocabulary() -> str:
 def _history_context(request, page: Page) -> dict:
     query = request.GET.get("q", "").strip()[:200]
     try:
-        number = max(1, int(request.GET.get("page") or 1))
+        number = min(max(1, int(request.GET.get("page") or 1)), MAX_HISTORY_PAGE)
     except ValueError:
         number = 1
     start = (number - 1) * HISTORY_PAGE_SIZE
@@ -293,16 +298,25 @@ def clip_audio(request, clip_id):
 
 
 @login_required
+@require_GET
+def voice_preview(request, service, voice):
+    try:
+        preview = previews.preview_for(service, voice)
+    except Exception:  # noqa: BLE001 - a remote engine that cannot list its voices
+        preview = None
+    if preview is None or not default_storage.exists(preview.key):
+        raise Http404("This voice has no preview yet.")
+    return delivery.file_response(request, preview.key, filename=f"preview-{slugify(preview.voice.id) or 'voice'}.wav",
+                                  cache_control="private, max-age=300")
+
+
+@login_required
 @require_POST
 def clip_delete(request, clip_id):
     clip = get_object_or_404(request.user.clips, pk=clip_id)
     page = PAGES.get(clip.service, PAGES[Service.TTS])
-    if clip.status == "pending":
+    if not services.clips_delete(clips=request.user.clips.filter(pk=clip.pk)):
         return _refuse(request, page, "This clip is still being generated; delete it once it has finished.", status=409)
-    keys = [clip.s3_key, clip.original_voice_s3_key]
-    clip.delete()  # ledger rows stay (their clip becomes NULL)
-    for key in keys:
-        storage.delete_quietly(key)
     if _wants_json(request):
         return JsonResponse({"id": clip_id, "deleted": True})
     messages.success(request, "Clip deleted.")

@@ -84,6 +84,40 @@ tabs.addEventListener("keydown", (event) => {
 });
 showTab(sessionStorage.getItem(`studio-tab-${studio.dataset.service}`) || (history.querySelector("[data-clip]") ? "history" : "settings"));
 
+// -- voice previews: a small Audio element of their own, not the play bar ---------------
+const preview = { audio: new Audio(), button: null };
+function previewStopped() {
+  const button = preview.button;
+  if (!button) return;
+  preview.button = null;
+  button.classList.remove("voice-preview-playing");
+  button.innerHTML = button.dataset.idleHtml;
+  button.setAttribute("aria-label", button.dataset.idleLabel);
+}
+for (const name of ["pause", "ended"]) {
+  preview.audio.addEventListener(name, () => { if (preview.audio.paused) previewStopped(); });
+}
+preview.audio.addEventListener("error", previewStopped);
+player.audio.addEventListener("play", () => preview.audio.pause());
+studio.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-voice-preview]");
+  if (!button) return;
+  event.preventDefault();
+  const again = preview.button === button;
+  preview.audio.pause();
+  previewStopped();
+  if (again) return;  // a second click stops it
+  player.audio.pause();
+  button.dataset.idleHtml ??= button.innerHTML;
+  button.dataset.idleLabel ??= button.getAttribute("aria-label");
+  button.classList.add("voice-preview-playing");
+  button.innerHTML = '■<span aria-hidden="true"> Stop</span>';
+  button.setAttribute("aria-label", `Stop the preview of ${button.dataset.idleLabel.replace(/^Preview /, "")}`);
+  preview.button = button;
+  preview.audio.src = button.href;
+  preview.audio.play().catch(() => { if (preview.button === button) previewStopped(); });
+});
+
 // -- history rows -----------------------------------------------------------------------
 function rowUrl(id) {
   return `${studio.dataset.pageUrl}?partial=row&clip=${encodeURIComponent(id)}`;
@@ -204,6 +238,8 @@ history.addEventListener("submit", async (event) => {
     const list = row.parentElement;
     row.remove();
     if (!list.children.length) { list.previousElementSibling?.remove(); list.remove(); }
+    // The last row gone: the server renders the empty state (or this page's paging) as on load.
+    if (!history.querySelector("[data-clip]")) loadHistory(new URLSearchParams(location.search));
   }
 });
 

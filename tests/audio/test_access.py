@@ -86,6 +86,20 @@ class TestLocalAudio:
         assert tail.status_code == 206 and tail["Content-Range"] == f"bytes {size - 10}-{size - 1}/{size}"
         assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{size}"
 
+    def test_absurd_range_numbers_get_the_whole_file_not_an_error(self, client, done_clip):
+        client.force_login(done_clip.user)
+
+        for header in ("bytes=" + "9" * 5000 + "-", "bytes=-" + "9" * 5000, "bytes=0-" + "9" * 5000):
+            response = client.get(f"/app/clips/{done_clip.id}/audio/", headers={"range": header})
+            assert response.status_code == 200
+
+    def test_an_absurd_history_page_is_an_empty_page_not_an_error(self, client, done_clip):
+        client.force_login(done_clip.user)
+
+        response = client.get("/app/text-to-speech/", {"page": "9" * 30})
+
+        assert response.status_code == 200
+
     def test_download_is_an_attachment_with_a_sensible_name(self, client, done_clip):
         client.force_login(done_clip.user)
 

@@ -81,6 +81,12 @@ def test_sign_up_make_all_three_kinds_of_audio_find_them_again_and_log_out(trans
     clips = GeneratedAudioClip.objects.filter(user__email="new.user@example.com")
     assert sorted(clips.values_list("service", flat=True)) == ["make-an-audio", "seedvc", "styletts2"]
     assert all(clip.status == "done" for clip in clips)
+
+    # Deleting the only sound effect brings back the empty history's invitation.
+    page.click(".history-list [data-clip] [data-delete] button")
+    page.wait_for_selector("[data-history] [data-history-empty]")
+    assert "Nothing here yet" in page.text_content("[data-history]")
+    assert page.locator("[data-history] [data-clip]").count() == 0
     assert page.errors == []
 
     # Log out; the studio asks for a login again.
