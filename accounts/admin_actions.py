@@ -6,9 +6,11 @@ Wired into ``accounts.admin.UserAdmin`` with ``actions = [adjust_credits]``.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+
+from elevenlabs_bernie.admin_actions import apply_to_each
 
 
 class AdjustCreditsForm(forms.Form):
@@ -29,20 +31,15 @@ def adjust_credits(modeladmin, request, queryset):
 
     form = AdjustCreditsForm(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
-        done, refused = 0, []
-        for user_id in queryset.values_list("pk", flat=True):
-            try:
-                services.credits_adjust(
-                    user_id=user_id, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"], actor=request.user
-                )
-            except services.ClipStateError as exc:
-                refused.append(f"{user_id}: {exc}")
-            else:
-                done += 1
-        if done:
-            modeladmin.message_user(request, f"Adjusted the credits of {done} user(s).", messages.SUCCESS)
-        if refused:
-            modeladmin.message_user(request, "Not adjusted: " + "; ".join(refused[:10]), messages.WARNING)
+        apply_to_each(
+            modeladmin, request, queryset.values_list("pk", flat=True),
+            lambda user_id: services.credits_adjust(
+                user_id=user_id, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"], actor=request.user
+            ),
+            refusal=services.ClipStateError,
+            done_message="Adjusted the credits of {count} user(s).",
+            refused_message="Not adjusted: {details}",
+        )
         return None  # back to the changelist
     context = {
         **modeladmin.admin_site.each_context(request),

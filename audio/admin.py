@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from audio import monitoring, services
+from elevenlabs_bernie.admin_actions import apply_to_each
 from audio.models import ClipStatus, GeneratedAudioClip, UsageLog
 
 
@@ -128,18 +129,13 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry selected failed clips (no second charge)", permissions=["change"])
     def retry_clips(self, request, queryset):
-        retried, refused = 0, []
-        for clip_id in queryset.values_list("id", flat=True):
-            try:
-                services.clip_retry(clip_id=clip_id, actor=request.user)
-            except services.ClipStateError as exc:
-                refused.append(f"{clip_id}: {exc}")
-            else:
-                retried += 1
-        if retried:
-            self.message_user(request, f"Queued {retried} clip(s) again.", messages.SUCCESS)
-        if refused:
-            self.message_user(request, f"Not retried ({len(refused)}): " + "; ".join(refused[:10]), messages.WARNING)
+        apply_to_each(
+            self, request, queryset.values_list("id", flat=True),
+            lambda clip_id: services.clip_retry(clip_id=clip_id, actor=request.user),
+            refusal=services.ClipStateError,
+            done_message="Queued {count} clip(s) again.",
+            refused_message="Not retried ({count}): {details}",
+        )
 
     @admin.action(description="Refund selected clips (at most once each)", permissions=["change"])
     def refund_clips(self, request, queryset):

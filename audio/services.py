@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -64,18 +65,16 @@ def _next_slot(*, user: User, now: datetime) -> datetime | None:
     are deferred, not refused. Called under the user's row lock (the debit), so
     concurrent requests of one user see each other's slots.
     """
-    window_start = now - timedelta(minutes=1)
-    starts = sorted(
-        (
-            clip.scheduled_for or clip.created_at
-            for clip in user.clips.filter(created_at__gt=now - timedelta(hours=1)).only("created_at", "scheduled_for")
-        ),
-        reverse=True,
+    recent = list(
+        user.clips.filter(created_at__gt=now - timedelta(hours=1))
+        .annotate(starts_at=Coalesce("scheduled_for", "created_at"))
+        .filter(starts_at__gt=now - timedelta(minutes=1))
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)[:RATE_LIMIT_PER_MINUTE]
     )
-    recent = [start for start in starts if start > window_start]
     if len(recent) < RATE_LIMIT_PER_MINUTE:
         return None
-    return recent[RATE_LIMIT_PER_MINUTE - 1] + timedelta(minutes=1)
+    return recent[-1] + timedelta(minutes=1)
 
 
 def _validate(*, service: str, voice: str | None, text: str | None, prompt: str | None, duration, upload) -> dict:

@@ -99,9 +99,9 @@ def _studio(request, page: Page):
 
 
 def _page_context(request, page: Page) -> dict:
-    engine = engines.get_engine(page.service)
     cost = services.cost_of(page.service)
-    voices = engine.voices() if page.service != Service.SOUND_EFFECTS else []
+    all_voices = _voices(page.service)
+    voices = all_voices if page.service != Service.SOUND_EFFECTS else []
     return {
         "page": page,
         "voices": voices,
@@ -117,7 +117,7 @@ def _page_context(request, page: Page) -> dict:
         "duration_max": DURATION_MAX_SECONDS,
         "duration_default": DURATION_DEFAULT_SECONDS,
         "form": request.session.pop("studio_form", {}) if hasattr(request, "session") else {},
-        **_history_context(request, page),
+        **_history_context(request, page, names={voice.id: voice.name for voice in all_voices}),
     }
 
 
@@ -130,7 +130,7 @@ def _sfx_vocabulary() -> str:
         return ""
 
 
-def _history_context(request, page: Page) -> dict:
+def _history_context(request, page: Page, *, names: dict[str, str] | None = None) -> dict:
     query = request.GET.get("q", "").strip()[:200]
     try:
         number = min(max(1, int(request.GET.get("page") or 1)), MAX_HISTORY_PAGE)
@@ -141,7 +141,8 @@ def _history_context(request, page: Page) -> dict:
         request.user.clips.for_service(page.service).search(query).newest()[start : start + HISTORY_PAGE_SIZE + 1]
     )
     has_next = len(clips) > HISTORY_PAGE_SIZE
-    names = _voice_names(page.service)
+    if names is None:
+        names = _voice_names(page.service)
     clips = [_decorate(clip, names) for clip in clips[:HISTORY_PAGE_SIZE]]
     return {
         "page": page,
@@ -153,11 +154,15 @@ def _history_context(request, page: Page) -> dict:
     }
 
 
-def _voice_names(service: str) -> dict[str, str]:
+def _voices(service: str) -> list:
     try:
-        return {voice.id: voice.name for voice in engines.get_engine(service).voices()}
-    except Exception:  # noqa: BLE001 - a history page must render even if a remote engine is down
-        return {}
+        return engines.get_engine(service).voices()
+    except Exception:  # noqa: BLE001 - a page must render even if a remote engine is down
+        return []
+
+
+def _voice_names(service: str) -> dict[str, str]:
+    return {voice.id: voice.name for voice in _voices(service)}
 
 
 def _decorate(clip: GeneratedAudioClip, names: dict[str, str]) -> GeneratedAudioClip:
