@@ -6,7 +6,9 @@ requests without loading a model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 TEXT_MAX_CHARS = 5000
 PROMPT_MAX_CHARS = 500
@@ -20,7 +22,29 @@ SEED_MAX = 2**32 - 1
 class Voice:
     id: str
     name: str
-    description: str
+    description: str  # what a person wants to know: "a deeper, slower male voice"
+    details: str = ""  # provenance: where the model and its data come from, under which terms
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What an engine is asked to make. Each engine reads the fields its service uses.
+
+    text: the words to speak (text to speech) or the sound's description (sound effects).
+    source_key / source_audio: voice changer input, as a storage key and, when at hand, bytes.
+    params: per-service settings kept on the clip (speed, seed, duration, pitch shift...).
+    """
+
+    voice: str = ""
+    text: str = ""
+    source_key: str = ""
+    source_audio: bytes | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Called by engines that make audio piece by piece (text to speech) with each finished
+# piece: mono float samples in [-1, 1] and their sample rate.
+PieceCallback = Callable[[Any, int], None]
 
 
 @dataclass
