@@ -98,7 +98,7 @@ def get_local_engine(service: str) -> Engine:
 
                 engine = PraatVoiceConversionEngine()
             else:
-                from .procedural_sfx import ProceduralSfxEngine
+                from .sfx.engine import ProceduralSfxEngine
 
                 engine = ProceduralSfxEngine()
             _local[key] = engine

@@ -7,13 +7,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import sys
 import audio.engines as engines
+from audio.engines.base import GenerationRequest
 for service in engines.SERVICES:
     engines.get_engine(service).voices()
 engines.get_engine("styletts2").validate(text="Hello", voice="woman")
 engines.get_engine("seedvc").validate(voice="andreas")
-engines.get_engine("make-an-audio").validate(prompt="light rain", duration=3, seed=1)
+sfx = engines.get_engine("make-an-audio")
+sfx.validate(GenerationRequest(text="light rain", params={"duration": 3, "seed": 1}))
 try:
-    engines.get_engine("make-an-audio").validate(prompt="purring cat")
+    sfx.validate(GenerationRequest(text="purring cat"))
 except engines.EngineValidationError:
     pass
 heavy = [m for m in ("onnxruntime", "piper", "parselmouth") if m in sys.modules]

@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from audio.engines import EngineValidationError
+from audio.engines.base import GenerationRequest
+from audio.engines.sfx import kinds
+from audio.engines.sfx.vocabulary import VOCABULARY
+
+from .conftest import decode, rms
+
+
+def ask(text: str, **params) -> GenerationRequest:
+    return GenerationRequest(text=text, params=params)
+
+
+class TestProceduralSfx:
+    @pytest.mark.parametrize("kind", list(VOCABULARY))
+    def test_every_kind_is_audible_and_as_long_as_asked(self, sfx, kind):
+        samples, rate = decode(sfx.generate(ask(kind, duration=2.5, seed=7)).wav)
+
+        assert rate == 22050
+        assert abs(len(samples) / rate - 2.5) <= 0.1
+        assert rms(samples) > 0.01
+
+    @pytest.mark.parametrize("duration", [0.5, 5.0, 22.0])
+    def test_matches_the_requested_duration(self, sfx, duration):
+        request = ask("heavy rain and thunder", duration=duration, seed=1)
+
+        samples, rate = decode(sfx.generate(request).wav)
+
+        assert abs(len(samples) / rate - duration) <= 0.1
+
+    def test_reads_the_duration_from_the_prompt(self, sfx):
+        samples, rate = decode(sfx.generate(ask("3 seconds of a ticking clock", seed=1)).wav)
+
+        assert abs(len(samples) / rate - 3.0) <= 0.1
+
+    def test_an_explicit_duration_wins_over_the_prompt(self, sfx):
+        request = ask("3 seconds of a ticking clock", duration=1.5, seed=1)
+
+        samples, rate = decode(sfx.generate(request).wav)
+
+        assert abs(len(samples) / rate - 1.5) <= 0.1
+
+    def test_defaults_to_five_seconds(self, sfx):
+        samples, rate = decode(sfx.generate(ask("campfire", seed=1)).wav)
+
+        assert abs(len(samples) / rate - 5.0) <= 0.1
+
+    def test_same_prompt_and_seed_give_identical_bytes(self, sfx):
+        first = sfx.generate(ask("birds in the distance", seed=42)).wav
+        again = sfx.generate(ask("birds in the distance", seed=42)).wav
+        other = sfx.generate(ask("birds in the distance", seed=43)).wav
+
+        assert first == again
+        assert first != other
+
+    def test_no_seed_gives_a_fresh_clip_each_time(self, sfx):
+        first = sfx.generate(ask("wind", duration=1)).wav
+        again = sfx.generate(ask("wind", duration=1)).wav
+
+        assert first != again
+
+    def test_far_is_duller_and_quieter_than_near(self, sfx):
+        near, rate = decode(sfx.generate(ask("explosion nearby", duration=3, seed=5)).wav)
+        far, _ = decode(sfx.generate(ask("explosion far away", duration=3, seed=5)).wav)
+
+        def brightness(x):
+            spectrum = np.abs(np.fft.rfft(x))
+            freqs = np.fft.rfftfreq(len(x), 1 / rate)
+            return float((spectrum * freqs).sum() / spectrum.sum())
+
+        assert rms(far) < rms(near)
+        assert brightness(far) < brightness(near)
+
+    def test_refuses_through_validate_what_generate_would_refuse(self, sfx):
+        for request in (ask("a cat purring"), ask("rain", duration=30), ask("rain", seed=-1)):
+            with pytest.raises(EngineValidationError):
+                sfx.validate(request)
+            with pytest.raises(EngineValidationError):
+                sfx.generate(request)
+
+    def test_has_one_voice_and_refuses_others(self, sfx):
+        assert [voice.id for voice in sfx.voices()] == ["default"]
+        sfx.validate(GenerationRequest(voice="default", text="rain"))
+
+        with pytest.raises(EngineValidationError, match="Unknown voice"):
+            sfx.validate(GenerationRequest(voice="joe", text="rain"))
+
+
+class TestKinds:
+    def test_there_are_twenty_five_kinds_each_with_its_renderer(self):
+        renderers = {kind.id: getattr(kinds, kind.renderer, None) for kind in VOCABULARY.values()}
+
+        assert len(renderers) == 25
+        assert all(callable(renderer) for renderer in renderers.values()), renderers
