@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.admin_actions import adjust_credits
+from credits.admin import adjust_credits
 from accounts.models import Account, Session, User, VerificationToken
 
 

@@ -1,28 +1,16 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import hashers
-from accounts.ids import ID_MAX_LENGTH, new_id
+from accounts.devices import describe_user_agent
+from core.ids import cuid_field
 
-STARTING_CREDITS = 10000
-
-
-def cuid_field(**kwargs) -> models.CharField:
-    return models.CharField(max_length=ID_MAX_LENGTH, primary_key=True, default=new_id, editable=False, **kwargs)
+STARTING_CREDITS = 10000  # the seed's default balance (credits change only through credits.services)
 
 
-class UserQuerySet(models.QuerySet):
-    def debit(self, *, user_id: str, amount: int) -> bool:
-        """Take ``amount`` credits if the balance allows; True when taken. One conditional UPDATE."""
-        return bool(self.filter(pk=user_id, credits__gte=amount).update(credits=F("credits") - amount))
-
-    def credit(self, *, user_id: str, amount: int) -> None:
-        self.filter(pk=user_id).update(credits=F("credits") + amount)
-
-
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -142,8 +130,6 @@ class Session(models.Model):
 
     @property
     def device(self) -> str:
-        from accounts.devices import describe_user_agent
-
         return describe_user_agent(self.user_agent)
 
 

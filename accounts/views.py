@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from audio.engines import registry
+from audio.services import cost_of
 
 
 @login_required
@@ -19,6 +21,7 @@ def account(request):
             "current_token": request.session.session_key,
             "ledger": user.usage_logs.newest().select_related("clip")[:20],
             "providers": user.accounts.order_by("provider", "id"),
+            "prices": [{"label": spec.label, "cost": cost_of(spec.id)} for spec in registry.SERVICES],
         },
     )
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,9 +12,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from audio import monitoring, services
-from elevenlabs_bernie.admin_actions import apply_to_each
-from audio.models import ClipStatus, GeneratedAudioClip, UsageLog
+from audio import delivery, services
+from audio.models import ClipStatus, GeneratedAudioClip
+from core.admin import apply_to_each
+from ops import monitoring
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -141,7 +141,7 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
     def refund_clips(self, request, queryset):
         refunded = skipped = 0
         for clip_id in queryset.values_list("id", flat=True):
-            if services.clip_refund(clip_id=clip_id, note="Refunded by an operator", actor=request.user):
+            if services.clip_refund_by_operator(clip_id=clip_id, actor=request.user):
                 refunded += 1
             else:
                 skipped += 1
@@ -163,21 +163,14 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
         ]
 
     def audio_view(self, request, object_id):
-        """Staff playback: streams from local storage, or redirects to a short-lived presigned URL on S3."""
+        """Staff playback, served as the owner's audio is (Range on local storage, a short-lived
+        presigned link on S3)."""
         clip = get_object_or_404(GeneratedAudioClip, pk=object_id)
         if not self.has_view_permission(request, clip):
             raise PermissionDenied
-        if not clip.s3_key:
+        if clip.status != ClipStatus.DONE:
             raise Http404("This clip has no audio.")
-        try:
-            local_path = default_storage.path(clip.s3_key)
-        except NotImplementedError:  # remote storage (S3): its url() is presigned and expires
-            return HttpResponseRedirect(default_storage.url(clip.s3_key))
-        try:
-            handle = open(local_path, "rb")  # noqa: SIM115 - FileResponse closes it
-        except FileNotFoundError:
-            raise Http404("The audio file is missing from storage.") from None
-        return FileResponse(handle, content_type="audio/wav")
+        return delivery.audio_response(request, clip)
 
     def monitor_view(self, request):
         if not self.has_view_permission(request):
@@ -214,25 +207,3 @@ def _hour_chart(hours, peak: int) -> dict:
             "label": i % 6 == 0,
         })
     return {"width": width, "height": height, "bars": bars, "peak": peak}
-
-
-@admin.register(UsageLog)
-class UsageLogAdmin(admin.ModelAdmin):
-    """The credit ledger: read only. Balances change through services (and the users' "Adjust credits" action)."""
-
-    list_display = ["timestamp", "user", "credits", "reason", "service", "clip", "note", "actor"]
-    list_filter = ["reason", "service", ("timestamp", admin.DateFieldListFilter)]
-    date_hierarchy = "timestamp"
-    search_fields = ["user__email", "=user__id", "=clip__id"]
-    search_help_text = "Search by user email, user id or clip id (exact)."
-    list_select_related = ["user", "clip", "actor"]
-    ordering = ["-timestamp", "-id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,16 +14,14 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.utils import timezone
-from django.utils.text import slugify
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 
-from audio.models import GeneratedAudioClip, Service
+from audio.history import download_filename
+from audio.models import GeneratedAudioClip
 
 MAX_URL_SECONDS = 300
 CHUNK_BYTES = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # 18 digits: far past any file, never past int()
-_FILENAME_PREFIX = {Service.TTS: "tts", Service.VOICE_CHANGER: "voice-changer", Service.SOUND_EFFECTS: "sfx"}
 
 
 def url_expire_seconds() -> int:
@@ -32,16 +30,6 @@ def url_expire_seconds() -> int:
 
 def is_s3() -> bool:
     return hasattr(default_storage, "bucket_name")
-
-
-def download_filename(clip: GeneratedAudioClip) -> str:
-    """``tts-andreas-2026-11-27-1530.wav``: service, voice (or the prompt's first words), local time."""
-    if clip.service == Service.SOUND_EFFECTS:
-        label = slugify(" ".join((clip.text or "").split()[:4]))[:40] or "effect"
-    else:
-        label = slugify(clip.voice or "") or "clip"
-    stamp = timezone.localtime(clip.created_at).strftime("%Y-%m-%d-%H%M")
-    return f"{_FILENAME_PREFIX.get(clip.service, 'clip')}-{label}-{stamp}.wav"
 
 
 def _disposition(kind: str, filename: str) -> str:
@@ -119,7 +107,10 @@ def _chunks(handle, start: int, length: int):
 
 
 def _stream(request, key: str, *, filename: str, download: bool, cache_control: str) -> HttpResponse:
-    size = default_storage.size(key)
+    try:
+        size = default_storage.size(key)
+    except FileNotFoundError:
+        raise Http404("The audio file is missing from storage.") from None
     wanted = _parse_range(request.headers.get("Range", ""), size)
     if wanted is False:
         response = HttpResponse(status=416)
@@ -128,9 +119,12 @@ def _stream(request, key: str, *, filename: str, download: bool, cache_control: 
         return response
     start, end = wanted if wanted else (0, size - 1)
     length = max(end - start + 1, 0)
-    handle = default_storage.open(key, "rb")
-    response = StreamingHttpResponse(_chunks(handle, start, length), content_type="audio/wav",
-                                     status=206 if wanted else 200)
+    status = 206 if wanted else 200
+    if request.method == "HEAD":  # the headers a GET would send, and no body
+        response = HttpResponse(status=status, content_type="audio/wav")
+    else:
+        handle = default_storage.open(key, "rb")
+        response = StreamingHttpResponse(_chunks(handle, start, length), content_type="audio/wav", status=status)
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     if wanted:

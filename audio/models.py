@@ -1,23 +1,27 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import cuid_field
+from audio.engines import registry
+from core.ids import cuid_field
 
-
-class Service(models.TextChoices):
-    TTS = "styletts2", "Text to Speech"
-    VOICE_CHANGER = "seedvc", "Voice Changer"
-    SOUND_EFFECTS = "make-an-audio", "Sound Effects"
+# The services, from the registry: Service.TTS is text to speech, stored as its registry id.
+Service = models.TextChoices("Service", [(spec.key, (spec.id, spec.label)) for spec in registry.SERVICES])
 
 
 class ClipStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+# A pending clip whose attempt began this long ago has lost its worker; one no worker took
+# within QUEUED_TOO_LONG never will.
+STUCK_AFTER = timedelta(minutes=15)
+QUEUED_TOO_LONG = timedelta(hours=1)
 
 
 class ClipQuerySet(models.QuerySet):
@@ -36,14 +40,29 @@ class ClipQuerySet(models.QuerySet):
     def failed(self):
         return self.filter(failed=True)
 
-    def stuck(self, *, older_than: timedelta):
-        return self.pending().filter(created_at__lt=timezone.now() - older_than)
+    def finished(self):
+        return self.exclude(s3_key__isnull=True, failed=False)
+
+    def stuck(self, *, now: datetime, older_than: timedelta = STUCK_AFTER, queued_longer_than: timedelta = QUEUED_TOO_LONG):
+        """Pending clips whose attempt began too long ago (its worker died), or that have waited
+        for a worker far longer than any queue should take (no worker at all)."""
+        return self.pending().filter(stuck_condition(now=now, older_than=older_than, queued_longer_than=queued_longer_than))
 
     def search(self, query: str):
         query = (query or "").strip()
         if not query:
             return self
         return self.filter(Q(text__icontains=query) | Q(voice__icontains=query))
+
+
+def stuck_condition(*, now: datetime, older_than: timedelta = STUCK_AFTER, queued_longer_than: timedelta = QUEUED_TOO_LONG) -> Q:
+    """The one definition of "stuck", as a condition the reaper repeats in its UPDATE."""
+    waited_since = now - queued_longer_than
+    started_long_ago = Q(started_at__lt=now - older_than)
+    never_started = Q(started_at__isnull=True, created_at__lt=waited_since) & (
+        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=waited_since)
+    )
+    return started_long_ago | never_started
 
 
 class GeneratedAudioClip(models.Model):
@@ -62,8 +81,8 @@ class GeneratedAudioClip(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     # Added columns.
-    error = models.TextField(blank=True, default="")
-    params = models.JSONField(default=dict, blank=True)  # e.g. sound-effect duration and seed
+    error = models.TextField(blank=True, default="")  # shown to the user: plain words only
+    params = models.JSONField(default=dict, blank=True)  # engine settings: seed, duration, speed...
     cost = models.PositiveIntegerField(default=0)  # credits taken for this clip
     engine = models.CharField(max_length=32, blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -86,55 +105,13 @@ class GeneratedAudioClip(models.Model):
         return f"{self.get_service_display()} {self.id}"
 
     @property
+    def spec(self) -> registry.ServiceSpec:
+        return registry.get(self.service)
+
+    @property
     def status(self) -> str:
         if self.failed:
             return ClipStatus.FAILED
         if self.s3_key:
             return ClipStatus.DONE
         return ClipStatus.PENDING
-
-
-class LedgerReason(models.TextChoices):
-    DEBIT = "debit", "Generation"
-    REFUND = "refund", "Refund"
-    ADJUSTMENT = "adjustment", "Adjustment"
-    IMPORT = "import", "Import"
-
-
-class UsageLogQuerySet(models.QuerySet):
-    def newest(self):
-        return self.order_by("-timestamp", "-id")
-
-
-class UsageLog(models.Model):
-    """The credit ledger: one row per balance change, written in the same transaction."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage_logs")
-    service = models.CharField(max_length=32, blank=True, default="")
-    credits = models.IntegerField(help_text="Signed change to the balance: negative for a debit.")
-    clip = models.ForeignKey(
-        GeneratedAudioClip, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_logs"
-    )
-    # Set on refund rows only; unique, so a clip can be refunded at most once (a
-    # nullable unique column works the same on SQLite, PostgreSQL and MySQL, unlike a
-    # partial unique index).
-    refund_of = models.OneToOneField(
-        GeneratedAudioClip, null=True, blank=True, on_delete=models.SET_NULL, related_name="refund_log"
-    )
-    reason = models.CharField(max_length=16, choices=LedgerReason.choices)
-    note = models.CharField(max_length=500, blank=True, default="")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    timestamp = models.DateTimeField(default=timezone.now)
-
-    objects = UsageLogQuerySet.as_manager()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["user", "timestamp"], name="usagelog_user_time_idx"),
-            models.Index(fields=["reason", "timestamp"], name="usagelog_reason_time_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.credits:+d} {self.reason} for {self.user_id}"

@@ -24,12 +24,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from audio import engines, storage
-from audio.engines import Engine, Voice
+from audio.engines import Engine, GenerationRequest, Voice, registry
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "voice-previews"
-SERVICES = ("styletts2", "seedvc")  # sound effects have no voices
+SERVICES = tuple(spec.id for spec in registry.SERVICES if spec.has_voices)  # sound effects have no voices
+TTS = registry.TEXT_TO_SPEECH.id
 LISTING_CACHE_SECONDS = 60
 VERSION = "1"  # bump to remake every preview
 
@@ -51,7 +52,7 @@ def _key(service: str, voice: Voice, *parts: str) -> str:
 
 
 def _tts_voices() -> dict[str, Voice]:
-    return {voice.id: voice for voice in engines.get_engine("styletts2").voices()}
+    return {voice.id: voice for voice in engines.get_engine(TTS).voices()}
 
 
 def previews_for(service: str) -> list[Preview]:
@@ -59,11 +60,11 @@ def previews_for(service: str) -> list[Preview]:
     if service not in SERVICES:
         return []
     engine = engines.get_engine(service)
-    tts = engines.get_engine("styletts2")
+    tts = engines.get_engine(TTS)
     tts_voices = _tts_voices()
     previews = []
     for voice in engine.voices():
-        if service == "styletts2":
+        if service == TTS:
             key = _key(service, voice, engine.engine_name, sentence(voice))
         else:
             spoken_by = tts_voices.get(voice.id)
@@ -124,23 +125,23 @@ def _wav_of(result) -> bytes:
 
 
 def _speak(tts: Engine, voice_id: str, text: str) -> bytes:
-    return _wav_of(tts.generate(text=text, voice=voice_id))
+    return _wav_of(tts.generate(GenerationRequest(text=text, voice=voice_id)))
 
 
 def _convert(vc: Engine, tts: Engine, voice: Voice) -> bytes:
     source = _speak(tts, tts.voices()[0].id, sentence(voice))
-    if vc.engine_name != "http":
-        return _wav_of(vc.generate(voice=voice.id, source_audio=source))
-    source_key = storage.save_upload(source, "wav")
+    if vc.wants_source_bytes:
+        return _wav_of(vc.generate(GenerationRequest(voice=voice.id, source_audio=source)))
+    source_key = storage.save_upload(registry.VOICE_CHANGER, source, "wav")
     try:
-        return _wav_of(vc.generate(voice=voice.id, source_key=source_key))
+        return _wav_of(vc.generate(GenerationRequest(voice=voice.id, source_key=source_key)))
     finally:
         storage.delete_quietly(source_key)
 
 
 def _make(preview: Preview) -> bytes:
-    tts = engines.get_engine("styletts2")
-    if preview.service == "styletts2" or preview.voice.id in _tts_voices():
+    tts = engines.get_engine(TTS)
+    if preview.service == TTS or preview.voice.id in _tts_voices():
         return _speak(tts, preview.voice.id, sentence(preview.voice))
     return _convert(engines.get_engine(preview.service), tts, preview.voice)
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-OUTPUT_PREFIX = {
-    "styletts2": "styletts2-output",
-    "seedvc": "seedvc-outputs",
-    "make-an-audio": "make-an-audio-outputs",
-}
-UPLOAD_PREFIX = "seed-vc-audio-uploads"
+from audio.engines.registry import ServiceSpec
+
+logger = logging.getLogger(__name__)
+
+
+class StorageUnavailable(Exception):
+    """The storage backend failed (S3 down, disk full): the message is safe to show."""
 
 
 def new_key(prefix: str, extension: str) -> str:
@@ -20,24 +22,45 @@ def new_key(prefix: str, extension: str) -> str:
 
 
 def save_bytes(key: str, data: bytes) -> str:
-    """Save under exactly ``key`` (never renamed: keys are fresh UUIDs)."""
-    saved = default_storage.save(key, ContentFile(data))
+    """Save under exactly ``key`` (never renamed: keys are fresh UUIDs). Any backend failure
+    becomes StorageUnavailable; the detail goes to the log."""
+    try:
+        saved = default_storage.save(key, ContentFile(data))
+    except Exception as exc:  # noqa: BLE001 - botocore, OSError...: all mean "could not store"
+        logger.warning("storage: saving %s failed: %s: %s", key, type(exc).__name__, exc)
+        raise StorageUnavailable("The audio storage is unavailable right now; try again shortly.") from exc
     if saved != key:  # pragma: no cover - only if a UUID collided
-        raise RuntimeError(f"storage renamed {key} to {saved}")
+        raise StorageUnavailable("The audio storage renamed a new file; try again.")
     return saved
 
 
-def save_output(service: str, wav: bytes) -> str:
-    return save_bytes(new_key(OUTPUT_PREFIX[service], "wav"), wav)
+def save_output(spec: ServiceSpec, wav: bytes) -> str:
+    return save_bytes(new_key(spec.output_prefix, "wav"), wav)
 
 
-def save_upload(data: bytes, extension: str) -> str:
-    return save_bytes(new_key(UPLOAD_PREFIX, extension), data)
+def save_upload(spec: ServiceSpec, data: bytes, extension: str) -> str:
+    return save_bytes(new_key(spec.upload_prefix, extension), data)
 
 
 def read(key: str) -> bytes:
-    with default_storage.open(key, "rb") as handle:
-        return handle.read()
+    """The stored bytes; FileNotFoundError when the key is gone, StorageUnavailable when the
+    backend cannot be asked."""
+    try:
+        with default_storage.open(key, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        if _is_missing(exc):
+            raise FileNotFoundError(key) from exc
+        logger.warning("storage: reading %s failed: %s: %s", key, type(exc).__name__, exc)
+        raise StorageUnavailable("The audio storage is unavailable right now; try again shortly.") from exc
+
+
+def _is_missing(exc: Exception) -> bool:
+    """botocore's "no such key" (404), as opposed to a backend that is down."""
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey", "NotFound")
 
 
 def delete_quietly(key: str | None) -> None:
@@ -45,4 +68,4 @@ def delete_quietly(key: str | None) -> None:
         try:
             default_storage.delete(key)
         except Exception:  # noqa: BLE001 - best effort clean-up of an orphan
-            pass
+            logger.warning("storage: could not delete %s", key, exc_info=True)

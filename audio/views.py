@@ -1,200 +1,37 @@
-"""The studio: three generation pages, clip status, audio delivery and delete.
+"""The studio: one generation page per service, clip status, audio delivery, cancel and delete.
 
-Every form works without JavaScript (POST, then redirect with a message). The page's
-script submits the same forms with ``Accept: application/json`` and gets JSON back.
+Every form works without JavaScript (POST, then redirect with a message). The page's script
+submits the same forms with ``Accept: application/json`` and gets JSON back. A page posts its
+service's form (audio/forms.py) and makes one call into audio/services.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from audio import delivery, engines, previews, services
-from audio.engines.base import (
-    DURATION_DEFAULT_SECONDS,
-    DURATION_MAX_SECONDS,
-    DURATION_MIN_SECONDS,
-    PROMPT_MAX_CHARS,
-    TEXT_MAX_CHARS,
-)
-from audio.models import GeneratedAudioClip, Service
+from audio import delivery, engines, history, previews, services
+from audio.engines import registry
+from audio.engines.sfx.vocabulary import DURATION_DEFAULT_SECONDS, DURATION_MAX_SECONDS, DURATION_MIN_SECONDS
+from audio.engines.sfx.vocabulary import vocabulary_sentence
+from audio.models import GeneratedAudioClip
 
-HISTORY_PAGE_SIZE = 50
-MAX_HISTORY_PAGE = 100_000  # keeps the OFFSET within every database's integer range
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the other fields
-
-
-@dataclass(frozen=True)
-class Page:
-    service: str
-    title: str
-    url_name: str
-    editor: str
-    limit: int | None = None
-
-
-PAGES = {
-    Service.TTS: Page(Service.TTS, "Text to Speech", "audio:text_to_speech", "audio/_editor_tts.html", TEXT_MAX_CHARS),
-    Service.VOICE_CHANGER: Page(Service.VOICE_CHANGER, "Voice Changer", "audio:voice_changer", "audio/_editor_vc.html"),
-    Service.SOUND_EFFECTS: Page(
-        Service.SOUND_EFFECTS, "Sound Effects", "audio:sound_effects", "audio/_editor_sfx.html", PROMPT_MAX_CHARS
-    ),
-}
-
-
-# -- pages -------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def text_to_speech(request):
-    return _studio(request, PAGES[Service.TTS])
-
-
-@login_required
-@csrf_exempt  # checked by hand after the size check, so an oversized upload is refused unread
-@require_http_methods(["GET", "HEAD", "POST"])
-def voice_changer(request):
-    if request.method == "POST":
-        if _content_length(request) > settings.AUDIO_UPLOAD_MAX_BYTES + UPLOAD_OVERHEAD_BYTES:
-            limit = settings.AUDIO_UPLOAD_MAX_BYTES // 1024 // 1024
-            return _refuse(request, PAGES[Service.VOICE_CHANGER], f"The file is larger than {limit} MB; the limit is {limit} MB.", status=413)
-        rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
-        if rejected is not None:
-            return rejected
-    return _studio(request, PAGES[Service.VOICE_CHANGER])
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def sound_effects(request):
-    return _studio(request, PAGES[Service.SOUND_EFFECTS])
-
-
-def _studio(request, page: Page):
-    if request.method == "POST":
-        return _submit(request, page)
-    partial = request.GET.get("partial")
-    if partial == "history":
-        return render(request, "audio/studio.html#history", _history_context(request, page))
-    if partial == "row":
-        clip = get_object_or_404(request.user.clips.for_service(page.service), pk=request.GET.get("clip", ""))
-        return render(request, "audio/studio.html#clip_row", {"clip": _decorate(clip, _voice_names(page.service))})
-    return render(request, "audio/studio.html", _page_context(request, page))
-
-
-def _page_context(request, page: Page) -> dict:
-    cost = services.cost_of(page.service)
-    all_voices = _voices(page.service)
-    voices = all_voices if page.service != Service.SOUND_EFFECTS else []
-    return {
-        "page": page,
-        "voices": voices,
-        "preview_voices": previews.available(page.service, voices),
-        "sfx_vocabulary": _sfx_vocabulary() if page.service == Service.SOUND_EFFECTS else "",
-        "cost": cost,
-        "short_of_credits": request.user.credits < cost,
-        "text_max": TEXT_MAX_CHARS,
-        "prompt_max": PROMPT_MAX_CHARS,
-        "upload_max_mb": settings.AUDIO_UPLOAD_MAX_BYTES // 1024 // 1024,
-        "upload_max_minutes": settings.AUDIO_UPLOAD_MAX_SECONDS // 60,
-        "duration_min": DURATION_MIN_SECONDS,
-        "duration_max": DURATION_MAX_SECONDS,
-        "duration_default": DURATION_DEFAULT_SECONDS,
-        "form": request.session.pop("studio_form", {}) if hasattr(request, "session") else {},
-        **_history_context(request, page, names={voice.id: voice.name for voice in all_voices}),
-    }
-
-
-def _sfx_vocabulary() -> str:
-    try:
-        from audio.engines.procedural_sfx import vocabulary_sentence
-
-        return vocabulary_sentence()
-    except Exception:  # noqa: BLE001 - the hint is optional
-        return ""
-
-
-def _history_context(request, page: Page, *, names: dict[str, str] | None = None) -> dict:
-    query = request.GET.get("q", "").strip()[:200]
-    try:
-        number = min(max(1, int(request.GET.get("page") or 1)), MAX_HISTORY_PAGE)
-    except ValueError:
-        number = 1
-    start = (number - 1) * HISTORY_PAGE_SIZE
-    clips = list(
-        request.user.clips.for_service(page.service).search(query).newest()[start : start + HISTORY_PAGE_SIZE + 1]
-    )
-    has_next = len(clips) > HISTORY_PAGE_SIZE
-    if names is None:
-        names = _voice_names(page.service)
-    clips = [_decorate(clip, names) for clip in clips[:HISTORY_PAGE_SIZE]]
-    return {
-        "page": page,
-        "query": query,
-        "page_number": number,
-        "has_next": has_next,
-        "has_previous": number > 1,
-        "groups": _group_by_day(clips),
-    }
-
-
-def _voices(service: str) -> list:
-    try:
-        return engines.get_engine(service).voices()
-    except Exception:  # noqa: BLE001 - a page must render even if a remote engine is down
-        return []
-
-
-def _voice_names(service: str) -> dict[str, str]:
-    return {voice.id: voice.name for voice in _voices(service)}
-
-
-def _decorate(clip: GeneratedAudioClip, names: dict[str, str]) -> GeneratedAudioClip:
-    """Display fields for a history row (title, voice name), computed once."""
-    clip.voice_name = names.get(clip.voice or "", clip.voice or "")
-    if clip.service == Service.VOICE_CHANGER:
-        clip.title = f"Voice conversion to {clip.voice_name}"
-    else:
-        words = (clip.text or "").split()
-        clip.title = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
-    clip.filename = delivery.download_filename(clip)
-    return clip
-
-
-def _group_by_day(clips: list[GeneratedAudioClip]) -> list[tuple[str, list[GeneratedAudioClip]]]:
-    today = timezone.localdate()
-    groups: list[tuple[str, list]] = []
-    for clip in clips:
-        day = timezone.localtime(clip.created_at).date()
-        if day == today:
-            label = "Today"
-        elif day == today - timedelta(days=1):
-            label = "Yesterday"
-        else:
-            label = day.strftime("%-d %B %Y")
-        if not groups or groups[-1][0] != label:
-            groups.append((label, []))
-        groups[-1][1].append(clip)
-    return groups
-
-
-# -- submitting --------------------------------------------------------------------------
+EDITORS = {spec.id: f"audio/_editor_{spec.slug.replace('-', '_')}.html" for spec in registry.SERVICES}
+SEARCH_HINTS = {spec.id: "Search by text or voice" if spec.has_voices else "Search by description" for spec in registry.SERVICES}
 
 
 def _wants_json(request) -> bool:
@@ -208,56 +45,136 @@ def _content_length(request) -> int:
         return 0
 
 
-def _refuse(request, page: Page, message: str, *, status: int = 400):
+def _refuse(request, spec: registry.ServiceSpec, message: str, *, status: int = 400, errors: dict | None = None):
     if _wants_json(request):
-        return JsonResponse({"error": message}, status=status)
+        return JsonResponse({"error": message, "errors": errors or {}}, status=status)
     messages.error(request, message)
-    return redirect(page.url_name)
+    return redirect(page_url_name(spec))
 
 
-def _submit(request, page: Page):
-    post = request.POST
-    params: dict = {"user": request.user, "service": page.service}
-    if page.service == Service.TTS:
-        params.update(text=post.get("text", ""), voice=post.get("voice", ""))
-    elif page.service == Service.VOICE_CHANGER:
-        params["voice"] = post.get("voice", "")
-        uploaded = request.FILES.get("audio")
-        if uploaded is not None:
-            if uploaded.size > settings.AUDIO_UPLOAD_MAX_BYTES:
-                limit = settings.AUDIO_UPLOAD_MAX_BYTES // 1024 // 1024
-                return _refuse(request, page, f"The file is larger than {limit} MB; the limit is {limit} MB.", status=413)
-            params["upload"] = services.Upload(data=uploaded.read())
-    else:
-        params["prompt"] = post.get("prompt", "")
-        raw = post.get("duration", "").strip()
-        if raw:
-            try:
-                params["duration"] = float(raw)
-            except ValueError:
-                return _refuse(request, page, "The duration must be a number of seconds.")
+def page_url_name(spec: registry.ServiceSpec) -> str:
+    return f"audio:{spec.slug.replace('-', '_')}"
+
+
+def refuse_oversized_uploads(view):
+    """Answer 413 to a body larger than the upload limit before anything reads it — before
+    the CSRF check too, which would parse the whole multipart body looking for its token."""
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "POST" and _content_length(request) > settings.AUDIO_UPLOAD_MAX_BYTES + UPLOAD_OVERHEAD_BYTES:
+            limit = settings.AUDIO_UPLOAD_MAX_BYTES // 1024 // 1024
+            spec = registry.get(kwargs["service"])
+            return _refuse(request, spec, f"The file is larger than {limit} MB; the limit is {limit} MB.", status=413)
+        return protected(request, *args, **kwargs)
+
+    return csrf_exempt(wrapped)
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+@login_required
+@refuse_oversized_uploads
+@require_http_methods(["GET", "HEAD", "POST"])
+def studio(request, service: str):
+    spec = registry.get(service)
+    if request.method == "POST":
+        return _submit(request, spec)
+    partial = request.GET.get("partial")
+    if partial == "history":
+        return render(request, "audio/studio.html#history", _history_context(request, spec, _voice_names(spec)))
+    if partial == "row":
+        clip = get_object_or_404(request.user.clips.for_service(spec.id), pk=request.GET.get("clip", ""))
+        return render(request, "audio/studio.html#clip_row", {"row": history.row(clip, names=_voice_names(spec))})
+    return render(request, "audio/studio.html", _page_context(request, spec))
+
+
+def _page_context(request, spec: registry.ServiceSpec) -> dict:
+    cost = services.cost_of(spec.id)
+    voices = _voices(spec) if spec.has_voices else []
+    return {
+        "spec": spec,
+        "editor": EDITORS[spec.id],
+        "search_hint": SEARCH_HINTS[spec.id],
+        "voices": voices,
+        "preview_voices": previews.available(spec.id, voices),
+        "sfx_vocabulary": "" if spec.has_voices else vocabulary_sentence(),
+        "cost": cost,
+        "short_of_credits": request.user.credits < cost,
+        "text_max": settings.TTS_TEXT_MAX_CHARS,
+        "prompt_max": settings.SFX_PROMPT_MAX_CHARS,
+        "upload_max_mb": settings.AUDIO_UPLOAD_MAX_BYTES // 1024 // 1024,
+        "upload_max_minutes": settings.AUDIO_UPLOAD_MAX_SECONDS // 60,
+        "duration_min": DURATION_MIN_SECONDS,
+        "duration_max": DURATION_MAX_SECONDS,
+        "duration_default": DURATION_DEFAULT_SECONDS,
+        "form": request.session.pop(_refused_key(spec), {}),
+        **_history_context(request, spec, {voice.id: voice.name for voice in voices}),
+    }
+
+
+def _history_context(request, spec: registry.ServiceSpec, names: dict[str, str]) -> dict:
+    query = request.GET.get("q", "").strip()[:200]
+    clips = request.user.clips.for_service(spec.id).search(query)
+    page = history.page_of(clips, names=names, before=request.GET.get("before"), after=request.GET.get("after"))
+    return {"spec": spec, "query": query, "history": page}
+
+
+def _voices(spec: registry.ServiceSpec) -> list[engines.Voice]:
     try:
-        clip = services.clip_request(**params)
-    except services.InsufficientCredits as exc:
-        return _refuse(request, page, str(exc), status=402)
-    except services.ClipRequestError as exc:
-        if page.service != Service.VOICE_CHANGER:
-            request.session["studio_form"] = {k: post.get(k, "") for k in ("text", "voice", "prompt", "duration")}
-        return _refuse(request, page, str(exc))
+        return engines.get_engine(spec.id).voices()
+    except Exception:  # noqa: BLE001 - a page must render even if a remote engine is down
+        return []
 
-    notice = _queued_message(clip)
+
+def _voice_names(spec: registry.ServiceSpec) -> dict[str, str]:
+    return {voice.id: voice.name for voice in _voices(spec)} if spec.has_voices else {}
+
+
+# -- submitting --------------------------------------------------------------------------
+
+
+def _refused_key(spec: registry.ServiceSpec) -> str:
+    return f"studio-refused-{spec.slug}"
+
+
+def _submit(request, spec: registry.ServiceSpec):
+    form = spec.form_class(request.POST, request.FILES, voices=_voices(spec) if spec.has_voices else [])
+    if not form.is_valid():
+        _keep_refused_input(request, spec, form)
+        status = 413 if form.has_error("audio", "too_large") else 400
+        return _refuse(request, spec, form.first_error(), status=status, errors=form.errors.get_json_data())
+    try:
+        clip = services.clip_request(user=request.user, service=spec.id, request=form.generation_request(),
+                                     upload=form.upload())
+    except services.InsufficientCredits as exc:
+        return _refuse(request, spec, str(exc), status=402)
+    except services.ClipRequestError as exc:
+        return _refuse(request, spec, str(exc), status=503)
+    notice = queued_message(clip)
     if _wants_json(request):
         payload = status_payload(clip, credits=request.user.credits)
         payload["message"] = notice
         payload["row_html"] = render_to_string(
-            "audio/studio.html#clip_row", {"clip": _decorate(clip, _voice_names(page.service))}, request=request
+            "audio/studio.html#clip_row", {"row": history.row(clip, names=_voice_names(spec))}, request=request
         )
         return JsonResponse(payload, status=201)
     messages.success(request, notice)
-    return redirect(page.url_name)
+    return redirect(page_url_name(spec))
 
 
-def _queued_message(clip: GeneratedAudioClip) -> str:
+def _keep_refused_input(request, spec: registry.ServiceSpec, form) -> None:
+    """Without JavaScript the page reloads after a refusal: put the refused text back in the
+    editor for that one page view (then it is gone, so it never comes back later)."""
+    if not _wants_json(request):
+        request.session[_refused_key(spec)] = {
+            name: request.POST.get(name, "") for name in ("text", "voice", "prompt", "duration")
+        }
+
+
+def queued_message(clip: GeneratedAudioClip) -> str:
     if clip.scheduled_for:
         at = timezone.localtime(clip.scheduled_for).strftime("%H:%M:%S")
         return (f"You have made more than {services.RATE_LIMIT_PER_MINUTE} requests this minute, "
@@ -296,18 +213,18 @@ def clip_status(request, clip_id):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD"])
 def clip_audio(request, clip_id):
     clip = get_object_or_404(request.user.clips.done(), pk=clip_id)
     return delivery.audio_response(request, clip)
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD"])
 def voice_preview(request, service, voice):
     try:
         preview = previews.preview_for(service, voice)
-    except Exception:  # noqa: BLE001 - a remote engine that cannot list its voices
+    except Exception:  # noqa: BLE001 - an unknown service, or a remote engine that cannot list its voices
         preview = None
     if preview is None or not default_storage.exists(preview.key):
         raise Http404("This voice has no preview yet.")
@@ -319,11 +236,25 @@ def voice_preview(request, service, voice):
 @require_POST
 def clip_delete(request, clip_id):
     clip = get_object_or_404(request.user.clips, pk=clip_id)
-    page = PAGES.get(clip.service, PAGES[Service.TTS])
     if not services.clips_delete(clips=request.user.clips.filter(pk=clip.pk)):
-        return _refuse(request, page, "This clip is still being generated; delete it once it has finished.", status=409)
+        return _refuse(request, clip.spec, "This clip is still being generated; delete it once it has finished.", status=409)
     if _wants_json(request):
         return JsonResponse({"id": clip_id, "deleted": True})
     messages.success(request, "Clip deleted.")
-    return redirect(page.url_name)
+    return redirect(page_url_name(clip.spec))
 
+
+@login_required
+@require_POST
+def clip_cancel(request, clip_id):
+    try:
+        clip = services.clip_cancel(user=request.user, clip_id=clip_id)
+    except GeneratedAudioClip.DoesNotExist:
+        raise Http404("No such clip.") from None
+    except services.ClipStateError as exc:
+        spec = get_object_or_404(request.user.clips, pk=clip_id).spec
+        return _refuse(request, spec, str(exc), status=409)
+    if _wants_json(request):
+        return JsonResponse(status_payload(clip, credits=User.objects.values_list("credits", flat=True).get(pk=request.user.pk)))
+    messages.success(request, f"Cancelled. Your {clip.cost} credits were returned.")
+    return redirect(page_url_name(clip.spec))

@@ -1,7 +1,8 @@
 """Settings for ElevenLabs-Bernie: one module, driven by environment variables.
 
-Every variable is listed with a comment in ``.env.example``. A ``.env`` file in the
-project root is read first (values already in the environment win).
+Every variable is listed with a comment in ``.env.example``. A ``.env`` file in the project
+root is read first (values already in the environment win); ``ENV_FILE`` names another file,
+and ``ENV_FILE=`` (empty) reads none.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ def _load_dotenv(path: Path) -> None:
         os.environ.setdefault(key.strip(), value)
 
 
-if "pytest" not in sys.modules:  # tests set their own environment
-    _load_dotenv(BASE_DIR / ".env")
+_env_file = os.environ.get("ENV_FILE", ".env")
+if _env_file:
+    _load_dotenv(BASE_DIR / _env_file)
 
 
 def env(name: str, default: str = "") -> str:
@@ -85,8 +87,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "storages",
     "accounts",
-    "posts",
+    "credits",
     "audio",
+    "ops",
+    "legacy_import",
+    "posts",
 ]
 
 MIDDLEWARE = [
@@ -232,58 +237,64 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-S3_BUCKET_NAME = env("S3_BUCKET_NAME")
-if S3_BUCKET_NAME:
-    DEFAULT_STORAGE = {
+def default_storage_from_env() -> dict:
+    """Audio files: S3 when S3_BUCKET_NAME is set (any S3: AWS, SeaweedFS, MinIO), else MEDIA_ROOT."""
+    bucket = env("S3_BUCKET_NAME")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    endpoint = env("AWS_S3_ENDPOINT_URL") or None
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET_NAME,
+            "bucket_name": bucket,
             "access_key": env("AWS_ACCESS_KEY_ID"),
             "secret_key": env("AWS_SECRET_ACCESS_KEY"),
             "region_name": env("AWS_REGION", "us-east-1"),
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "endpoint_url": endpoint,
             "default_acl": None,
             "querystring_auth": True,
             "querystring_expire": 300,
             "file_overwrite": False,
-            "addressing_style": "path" if env("AWS_S3_ENDPOINT_URL") else None,
+            "addressing_style": "path" if endpoint else None,
             "signature_version": "s3v4",
         },
     }
-else:
-    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 
 STORAGES = {
-    "default": DEFAULT_STORAGE,
+    "default": default_storage_from_env(),
     "staticfiles": {
+        # Hashed, compressed files from `collectstatic` (STATIC_MANIFEST=0 serves them as they
+        # are, from the app folders: development, and tests that skip collectstatic).
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or "pytest" in sys.modules
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST", not DEBUG)
 
-# Uploads: the voice changer accepts up to 50 MB; larger bodies are refused early.
+# Uploads: the voice changer accepts up to 50 MB; larger bodies are refused before they are read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-AUDIO_UPLOAD_MAX_BYTES = env_int("AUDIO_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
-AUDIO_UPLOAD_MAX_SECONDS = env_int("AUDIO_UPLOAD_MAX_SECONDS", 300)
 # How long a presigned S3 link to a clip stays valid (capped at 300 s).
 AUDIO_URL_EXPIRE_SECONDS = env_int("AUDIO_URL_EXPIRE_SECONDS", 300)
 
 # --- Background tasks -------------------------------------------------------
 
-TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Each service has its own queue (audio/tasks.py); QUEUES empty = every queue name is accepted.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"), "QUEUES": []}}
 
-# --- Audio ------------------------------------------------------------------
+# --- Audio: prices, limits, engines -------------------------------------------
 
-CREDIT_COST = {
-    "styletts2": env_int("CREDIT_COST_STYLETTS2", 50),
-    "seedvc": env_int("CREDIT_COST_SEEDVC", 50),
-    "make-an-audio": env_int("CREDIT_COST_MAKE_AN_AUDIO", 50),
-}
+CREDIT_COST_STYLETTS2 = env_int("CREDIT_COST_STYLETTS2", 50)  # text to speech
+CREDIT_COST_SEEDVC = env_int("CREDIT_COST_SEEDVC", 50)  # voice changer
+CREDIT_COST_MAKE_AN_AUDIO = env_int("CREDIT_COST_MAKE_AN_AUDIO", 50)  # sound effects
+TTS_TEXT_MAX_CHARS = env_int("TTS_TEXT_MAX_CHARS", 5000)
+SFX_PROMPT_MAX_CHARS = env_int("SFX_PROMPT_MAX_CHARS", 500)
+AUDIO_UPLOAD_MAX_BYTES = env_int("AUDIO_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+AUDIO_UPLOAD_MAX_SECONDS = env_int("AUDIO_UPLOAD_MAX_SECONDS", 300)
 STYLETTS2_API_ROUTE = env("STYLETTS2_API_ROUTE")
 SEED_VC_API_ROUTE = env("SEED_VC_API_ROUTE")
 MAKE_AN_AUDIO_API_ROUTE = env("MAKE_AN_AUDIO_API_ROUTE")

@@ -3,20 +3,19 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts import views as account_views
-from audio import health
-from posts import views as post_views
+from elevenlabs_bernie import views
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "ElevenLabs-Bernie operations"
 admin.site.site_title = "ElevenLabs-Bernie admin"
 
 urlpatterns = [
-    path("", post_views.home, name="home"),
+    path("", views.home, name="home"),
     re_path(r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", account_views.confirm_email, name="account_confirm_email"),
     path("accounts/", include("allauth.urls")),
     path("app/account/", include("accounts.urls")),
     path("app/", include("audio.urls")),
     path("posts/", include("posts.urls")),
     path("admin/", admin.site.urls),
-    path("healthz", health.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -23,10 +23,3 @@ def post_list(request):
             return redirect("posts:list")
     page = Paginator(Post.objects.newest().select_related("created_by"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "posts/list.html", {"page": page, "form": form})
-
-
-def home(request):
-    if request.user.is_authenticated:
-        return redirect("audio:text_to_speech")
-    latest = Post.objects.newest().select_related("created_by").first()
-    return render(request, "home.html", {"latest_post": latest})

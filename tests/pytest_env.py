@@ -22,6 +22,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
         "SECURE_HSTS_SECONDS": "0",
         "MEDIA_ROOT": os.path.join(tmp, "media"),
         "CACHE_DIR": os.path.join(tmp, "cache"),
+        "ENV_FILE": "",  # the developer's .env is not read
+        "STATIC_MANIFEST": "0",  # no collectstatic before the tests
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

@@ -10,8 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TEXT_MAX_CHARS = 5000
-PROMPT_MAX_CHARS = 500
 DURATION_MIN_SECONDS = 0.5
 DURATION_MAX_SECONDS = 22.0
 DURATION_DEFAULT_SECONDS = 5.0
@@ -75,20 +73,32 @@ class PermanentEngineError(EngineError):
 class Engine:
     """One service's engine. Subclasses define voices(), validate() and generate()."""
 
-    service: str = ""
     engine_name: str = ""
+    # Whether generate() wants an upload's bytes in request.source_audio (local engines), or
+    # only its storage key (HTTP engines: the GPU server reads the shared bucket itself).
+    wants_source_bytes: bool = True
+
+    @classmethod
+    def options_from(cls, setting: Callable[[str, Any], Any]) -> dict:
+        """Constructor arguments read from settings (``setting(name, default)``)."""
+        return {}
 
     def voices(self) -> list[Voice]:
         raise NotImplementedError
 
-    def validate(self, **params) -> None:
+    def validate(self, request: GenerationRequest) -> None:
+        """Refuse a request the engine cannot make (EngineValidationError, in plain words).
+        Cheap: no model is loaded. Length limits are the forms' job, not the engine's."""
         raise NotImplementedError
 
-    def generate(self, **params) -> EngineResult:
+    def generate(self, request: GenerationRequest, *, on_piece: PieceCallback | None = None) -> EngineResult:
         raise NotImplementedError
 
     def health(self) -> dict:
-        return {"ok": True, "service": self.service, "engine": self.engine_name}
+        return {"ok": True, "engine": self.engine_name}
+
+    def warm_up(self) -> None:
+        """Load now what the first request would load (a model), so it is fast."""
 
     def check_voice(self, voice: str) -> None:
         ids = [v.id for v in self.voices()]
@@ -100,17 +110,13 @@ class Engine:
             )
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} service={self.service} engine={self.engine_name}>"
+        return f"<{type(self).__name__} engine={self.engine_name}>"
 
 
 def clean_text(text: str) -> str:
     if not isinstance(text, str) or not text.strip():
         raise EngineValidationError("Enter some text to speak.")
     text = text.strip()
-    if len(text) > TEXT_MAX_CHARS:
-        raise EngineValidationError(
-            f"The text is {len(text)} characters long; the limit is {TEXT_MAX_CHARS}."
-        )
     if not any(ch.isalnum() for ch in text):
         raise EngineValidationError("The text has no words to speak.")
     return text
@@ -119,12 +125,7 @@ def clean_text(text: str) -> str:
 def clean_prompt(prompt: str) -> str:
     if not isinstance(prompt, str) or not prompt.strip():
         raise EngineValidationError("Describe the sound you want.")
-    prompt = prompt.strip()
-    if len(prompt) > PROMPT_MAX_CHARS:
-        raise EngineValidationError(
-            f"The description is {len(prompt)} characters long; the limit is {PROMPT_MAX_CHARS}."
-        )
-    return prompt
+    return prompt.strip()
 
 
 def clean_duration(duration: float | None) -> float | None:

@@ -1,10 +1,11 @@
 """HTTP engines: the original app's GPU inference servers (or `manage.py serve_engine`).
 
-Protocol (all JSON, header `Authorization: <BACKEND_API_KEY>`):
+Protocol (all JSON, header `Authorization: <BACKEND_API_KEY>`; each service's path and body
+are in registry.py):
 
-    POST {STYLETTS2_API_ROUTE}/generate     {"text", "target_voice"}
-    POST {SEED_VC_API_ROUTE}/convert        {"source_audio_key", "target_voice"}
-    POST {MAKE_AN_AUDIO_API_ROUTE}/generate {"prompt"[, "duration"][, "seed"]}
+    POST {text to speech route}/generate   {"text", "target_voice"}
+    POST {voice changer route}/convert     {"source_audio_key", "target_voice"}
+    POST {sound effects route}/generate    {"prompt"[, "duration"][, "seed"]}
       -> 200 {"audio_url", "s3_key"}    (the server wrote the file to the shared bucket)
     GET  /voices -> [{"id", "name", "description"}, ...]
     GET  /health -> {"ok": true, ...}
@@ -21,18 +22,15 @@ import time
 
 import requests
 
-from .audio_files import probe_audio
 from .base import (
     Engine,
     EngineResult,
+    GenerationRequest,
     PermanentEngineError,
     TransientEngineError,
     Voice,
-    clean_duration,
-    clean_prompt,
-    clean_seed,
-    clean_text,
 )
+from .registry import ServiceSpec
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +38,18 @@ VOICES_CACHE_SECONDS = 60.0
 VOICES_TIMEOUT_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 
-_ENDPOINTS = {"styletts2": "/generate", "seedvc": "/convert", "make-an-audio": "/generate"}
-
 
 class HttpEngine(Engine):
     engine_name = "http"
+    wants_source_bytes = False
 
-    def __init__(self, service: str, *, route: str, api_key: str, timeout: float = 120.0):
-        self.service = service
+    def __init__(self, spec: ServiceSpec, *, route: str, api_key: str, timeout: float = 120.0, fallback=None):
+        """``fallback()`` gives the engine whose voices stand in while the server cannot be
+        asked (the local engine: same voice ids as the original servers)."""
+        self.spec = spec
+        self.service = spec.label.lower()  # for messages: "the text to speech server"
         self.route = route.rstrip("/")
+        self.fallback = fallback
         self.api_key = api_key
         self.timeout = float(timeout)
         self._voices: list[Voice] | None = None
@@ -74,23 +75,21 @@ class HttpEngine(Engine):
                 f"The {self.service} server did not answer within {timeout:g} seconds."
             ) from None
         except requests.RequestException as exc:
-            raise TransientEngineError(
-                f"Could not reach the {self.service} server: {exc}"
-            ) from None
+            logger.warning("%s %s: %s: %s", method, url, type(exc).__name__, exc)
+            raise TransientEngineError(f"Could not reach the {self.service} server.") from None
+        # The server's own words go to the log only: users and clients see plain sentences.
         if response.status_code >= 500:
-            raise TransientEngineError(
-                f"The {self.service} server failed ({response.status_code}): "
-                f"{_error_text(response)}"
-            )
+            logger.warning("%s %s answered %s: %s", method, url, response.status_code, _error_text(response))
+            raise TransientEngineError(f"The {self.service} server failed ({response.status_code}).")
         if response.status_code in (401, 403):
             raise PermanentEngineError(
                 f"The {self.service} server refused our API key ({response.status_code}); "
-                "check BACKEND_API_KEY."
+                "an operator must check BACKEND_API_KEY."
             )
         if response.status_code >= 400:
+            logger.warning("%s %s answered %s: %s", method, url, response.status_code, _error_text(response))
             raise PermanentEngineError(
-                f"The {self.service} server refused the request ({response.status_code}): "
-                f"{_error_text(response)}"
+                f"The {self.service} server refused this request ({response.status_code})."
             )
         try:
             return response.json()
@@ -121,11 +120,9 @@ class HttpEngine(Engine):
                 if self._voices is not None:
                     self._voices_at = time.monotonic() - VOICES_CACHE_SECONDS + 10  # retry in 10 s
                     return list(self._voices)
-                from . import get_local_engine
-
                 # Same ids as the original servers; kept 10 s so a dead server is not
                 # asked again on every form validation.
-                self._voices = get_local_engine(self.service).voices()
+                self._voices = self.fallback().voices() if self.fallback else []
                 self._voices_at = time.monotonic() - VOICES_CACHE_SECONDS + 10
                 return list(self._voices)
             self._voices, self._voices_at = voices, time.monotonic()
@@ -137,49 +134,25 @@ class HttpEngine(Engine):
                 "GET", "/health", timeout=min(self.timeout, VOICES_TIMEOUT_SECONDS)
             )
         except (TransientEngineError, PermanentEngineError) as exc:
-            return {
-                "ok": False,
-                "service": self.service,
-                "engine": self.engine_name,
-                "error": str(exc),
-            }
+            return {"ok": False, "engine": self.engine_name, "error": str(exc)}
         result = dict(payload) if isinstance(payload, dict) else {}
         result.setdefault("ok", True)
-        result.update(service=self.service, engine=self.engine_name, route=self.route)
+        result.update(engine=self.engine_name, route=self.route)
         return result
 
     # -- requests -------------------------------------------------------------------------
 
-    def validate(self, **params) -> None:
-        self._payload(**params)
-        voice = params.get("voice")
-        if self.service != "make-an-audio" or voice is not None:
-            self.check_voice(voice)
-        if self.service == "seedvc" and params.get("source_audio") is not None:
-            probe_audio(params["source_audio"])
+    def validate(self, request: GenerationRequest) -> None:
+        if self.spec.has_voices:
+            self.check_voice(request.voice)
 
-    def generate(self, **params) -> EngineResult:
-        if self.service == "seedvc" and not params.get("source_key"):
+    def generate(self, request: GenerationRequest, *, on_piece=None) -> EngineResult:
+        if self.spec.upload_prefix and not request.source_key:
             raise PermanentEngineError("The source recording has no storage key to send.")
-        payload = self._request("POST", _ENDPOINTS[self.service], json=self._payload(**params))
+        payload = self._request("POST", self.spec.http_path, json=self.spec.to_http(request))
         if not isinstance(payload, dict) or not payload.get("s3_key"):
             raise PermanentEngineError(f"The {self.service} server's reply has no s3_key.")
         return EngineResult(s3_key=str(payload["s3_key"]), audio_url=payload.get("audio_url"))
-
-    def _payload(self, **params) -> dict:
-        """The JSON body for `params`, after the checks that need no server."""
-        if self.service == "styletts2":
-            return {"text": clean_text(params["text"]), "target_voice": params["voice"]}
-        if self.service == "seedvc":
-            return {"source_audio_key": params.get("source_key"), "target_voice": params["voice"]}
-        body = {"prompt": clean_prompt(params["prompt"])}
-        duration = clean_duration(params.get("duration"))
-        seed = clean_seed(params.get("seed"))
-        if duration is not None:
-            body["duration"] = duration
-        if seed is not None:
-            body["seed"] = seed
-        return body
 
 
 def _error_text(response) -> str:

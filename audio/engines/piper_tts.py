@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 from .audio_files import encode_wav, normalise_loudness
-from .base import Engine, EngineResult, PermanentEngineError, Voice, clean_text
+from .base import Engine, EngineResult, GenerationRequest, PermanentEngineError, Voice, clean_text
 from .voice_profiles import JOE, PROFILES
 
 PAUSE_SECONDS = 0.25
@@ -70,8 +70,11 @@ def split_text(text: str, limit: int = PIECE_MAX_CHARS) -> list[str]:
 
 
 class PiperTtsEngine(Engine):
-    service = "styletts2"
     engine_name = "piper"
+
+    @classmethod
+    def options_from(cls, setting) -> dict:
+        return {"voices_dir": setting("PIPER_VOICES_DIR", "") or None}
 
     def __init__(self, voices_dir: str | Path | None = None):
         self.voices_dir = Path(voices_dir) if voices_dir else None
@@ -99,15 +102,18 @@ class PiperTtsEngine(Engine):
 
     # -- requests -------------------------------------------------------------------------
 
-    def validate(self, *, text: str, voice: str) -> None:
-        clean_text(text)
-        self.check_voice(voice)
+    def validate(self, request: GenerationRequest) -> None:
+        clean_text(request.text)
+        self.check_voice(request.voice)
 
-    def generate(self, *, text: str, voice: str) -> EngineResult:
-        text = clean_text(text)
-        self.check_voice(voice)
-        samples, sample_rate = self.synthesize(text, voice)
+    def generate(self, request: GenerationRequest, *, on_piece=None) -> EngineResult:
+        text = clean_text(request.text)
+        self.check_voice(request.voice)
+        samples, sample_rate = self.synthesize(text, request.voice)
         return EngineResult(wav=encode_wav(samples, sample_rate))
+
+    def warm_up(self) -> None:
+        self.synthesize("Ready.", JOE.voice.id)
 
     def synthesize(self, text: str, voice: str):
         """Float samples and sample rate for `text` in `voice` (no WAV encoding).

@@ -15,7 +15,7 @@ mixed to mono; the output keeps the input's sample rate and is loudness-normalis
 from __future__ import annotations
 
 from .audio_files import decode_audio, encode_wav, normalise_loudness, probe_audio
-from .base import Engine, EngineResult, EngineValidationError, PermanentEngineError, Voice
+from .base import Engine, EngineResult, EngineValidationError, GenerationRequest, PermanentEngineError, Voice
 from .voice_profiles import PROFILES
 
 PITCH_FLOOR_HZ = 60.0
@@ -37,28 +37,24 @@ def median_pitch(samples, sample_rate: int) -> float | None:
 
 
 class PraatVoiceConversionEngine(Engine):
-    service = "seedvc"
     engine_name = "praat"
 
     def voices(self) -> list[Voice]:
         return [profile.voice for profile in PROFILES.values()]
 
-    def validate(
-        self, *, voice: str, source_audio: bytes | None = None, source_key: str | None = None
-    ) -> None:
-        self.check_voice(voice)
-        if source_audio is not None:
-            probe_audio(source_audio)
+    def validate(self, request: GenerationRequest) -> None:
+        self.check_voice(request.voice)
+        if request.source_audio is not None:
+            probe_audio(request.source_audio)
 
-    def generate(
-        self, *, voice: str, source_audio: bytes | None = None, source_key: str | None = None
-    ) -> EngineResult:
-        self.check_voice(voice)
+    def generate(self, request: GenerationRequest, *, on_piece=None) -> EngineResult:
+        self.check_voice(request.voice)
+        source_audio = request.source_audio
         if source_audio is None:
-            source_audio = _read_from_storage(source_key)
+            source_audio = _read_from_storage(request.source_key)
         probe_audio(source_audio)
         samples, sample_rate = decode_audio(source_audio)
-        return EngineResult(wav=encode_wav(self.convert(samples, sample_rate, voice), sample_rate))
+        return EngineResult(wav=encode_wav(self.convert(samples, sample_rate, request.voice), sample_rate))
 
     def convert(self, samples, sample_rate: int, voice: str):
         import numpy as np

@@ -1,13 +1,13 @@
 """An inference server for one service, speaking the original servers' protocol (http.py)
 around a LOCAL engine. Run it with `python manage.py serve_engine <service>`, or in tests:
 
-    server = make_server("styletts2", "127.0.0.1", 0, "secret")
+    server = make_server(registry.TEXT_TO_SPEECH.id, "127.0.0.1", 0, "secret")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     route = f"http://127.0.0.1:{server.server_port}"
 
-Generated WAVs go to Django's default_storage (the shared bucket in production) under
-`styletts2-output/`, `seedvc-outputs/` or `make-an-audio-outputs/`; seedvc reads its source
-from default_storage too. Replies: 200 {"audio_url", "s3_key"}; 400 {"error"} for a bad request
+Generated WAVs go to Django's default_storage (the shared bucket in production) under the
+service's output prefix (registry.py); the voice changer reads its source from default_storage
+too. Replies: 200 {"audio_url", "s3_key"}; 400 {"error"} for a bad request
 or input the engine refuses; 401 for a wrong or missing key; 404 unknown path; 500 otherwise.
 """
 
@@ -17,20 +17,22 @@ import hmac
 import json
 import logging
 import uuid
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from . import registry
 from .base import Engine, EngineValidationError, PermanentEngineError, TransientEngineError
+from .registry import ServiceSpec
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-OUTPUT_PREFIXES = {
-    "styletts2": "styletts2-output",
-    "seedvc": "seedvc-outputs",
-    "make-an-audio": "make-an-audio-outputs",
-}
-POST_PATHS = {"styletts2": "/generate", "seedvc": "/convert", "make-an-audio": "/generate"}
 
 
 class BadRequest(Exception):
@@ -41,9 +43,9 @@ class EngineServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address, handler, *, service: str, engine: Engine, api_key: str):
+    def __init__(self, address, handler, *, spec: ServiceSpec, engine: Engine, api_key: str):
         super().__init__(address, handler)
-        self.service = service
+        self.spec = spec
         self.engine = engine
         self.api_key = api_key
 
@@ -107,51 +109,39 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         path = self._path()
-        if path != POST_PATHS[self.server.service]:
+        if path != self.server.spec.http_path:
             self._reply(HTTPStatus.NOT_FOUND, {"error": f"No such endpoint: {path}"})
             return
         if not self._authorised():
             return
         try:
-            params = self.engine_params(self._json_body())
-            result = self.server.engine.generate(**params)
+            request = self.engine_request(self._json_body())
+            self.server.engine.validate(request)
+            result = self.server.engine.generate(request)
             key = self.store(result.wav)
         except (BadRequest, EngineValidationError, PermanentEngineError) as exc:
             self._reply(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
         except TransientEngineError as exc:
             self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
         except Exception:
-            logger.exception("%s request failed", self.server.service)
+            logger.exception("%s request failed", self.server.spec.label)
             self._reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "The engine failed."})
         else:
-            from django.core.files.storage import default_storage
-
             self._reply(HTTPStatus.OK, {"audio_url": default_storage.url(key), "s3_key": key})
 
     # -- the service's part ---------------------------------------------------------------
 
-    def engine_params(self, body: dict) -> dict:
-        """Protocol fields to engine keyword arguments."""
-        service = self.server.service
-        if service == "styletts2":
-            return {"text": _field(body, "text", str), "voice": _field(body, "target_voice", str)}
-        if service == "seedvc":
-            key = _field(body, "source_audio_key", str)
-            return {
-                "voice": _field(body, "target_voice", str),
-                "source_key": key,
-                "source_audio": self.read_source(key),
-            }
-        params = {"prompt": _field(body, "prompt", str)}
-        for name in ("duration", "seed"):
-            if body.get(name) is not None:
-                params[name] = body[name]
-        return params
+    def engine_request(self, body: dict):
+        """The protocol's JSON body as the engine's request (the upload read from storage)."""
+        try:
+            request = self.server.spec.from_http(body)
+        except registry.ProtocolError as exc:
+            raise BadRequest(str(exc)) from None
+        if request.source_key:
+            request = replace(request, source_audio=self.read_source(request.source_key))
+        return request
 
     def read_source(self, key: str) -> bytes:
-        from django.core.exceptions import SuspiciousOperation
-        from django.core.files.storage import default_storage
-
         try:
             with default_storage.open(key, "rb") as stored:
                 return stored.read()
@@ -159,20 +149,10 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
             raise BadRequest(f"No source audio at {key!r}.") from None
 
     def store(self, wav: bytes | None) -> str:
-        from django.core.files.base import ContentFile
-        from django.core.files.storage import default_storage
-
         if not wav:
             raise RuntimeError("The engine returned no audio.")
-        key = f"{OUTPUT_PREFIXES[self.server.service]}/{uuid.uuid4()}.wav"
+        key = f"{self.server.spec.output_prefix}/{uuid.uuid4()}.wav"
         return default_storage.save(key, ContentFile(wav))
-
-
-def _field(body: dict, name: str, kind: type):
-    value = body.get(name)
-    if not isinstance(value, kind) or (kind is str and not value.strip()):
-        raise BadRequest(f"Missing or invalid field: {name}.")
-    return value
 
 
 def make_server(
@@ -184,12 +164,12 @@ def make_server(
     engine: Engine | None = None,
     handler=EngineRequestHandler,
 ) -> EngineServer:
-    """A ready-to-serve (not yet serving) server for `service` around its local engine."""
-    from . import SERVICES, get_local_engine
-
-    if service not in SERVICES:
-        raise ValueError(f"Unknown service {service!r}; expected one of {', '.join(SERVICES)}.")
+    """A ready-to-serve (not yet serving) server for `service` around ``engine`` (by default a
+    fresh instance of the service's local engine)."""
+    spec = registry.get(service)
     if not api_key:
         raise ValueError("An API key is required (BACKEND_API_KEY or --api-key).")
-    engine = engine or get_local_engine(service)
-    return EngineServer((host, port), handler, service=service, engine=engine, api_key=api_key)
+    if engine is None:
+        engine_class = spec.local_engine_class
+        engine = engine_class(**engine_class.options_from(lambda name, default=None: getattr(settings, name, default)))
+    return EngineServer((host, port), handler, spec=spec, engine=engine, api_key=api_key)

@@ -16,9 +16,11 @@ function say(message, kind = "info") {
   formStatus.setAttribute("role", kind === "error" ? "alert" : "status");
 }
 
+let credits = null;
 function setCredits(value) {
   if (value === undefined || value === null) return;
-  for (const badge of document.querySelectorAll("[data-credits]")) badge.textContent = value;
+  credits = value;
+  for (const badge of document.querySelectorAll("[data-credits]")) badge.textContent = value.toLocaleString("en-US");
   const cost = Number(studio.dataset.cost);
   const button = form.querySelector("[data-generate]");
   if (value < cost) {
@@ -206,7 +208,7 @@ form.addEventListener("submit", async (event) => {
   } catch {
     say("Could not reach the server. Check your connection and try again.", "error");
   } finally {
-    if (Number(document.querySelector("[data-credits]")?.textContent) >= Number(studio.dataset.cost)) button.disabled = false;
+    if (credits === null || credits >= Number(studio.dataset.cost)) button.disabled = false;
   }
 });
 

@@ -6,17 +6,17 @@ import pytest
 from django.core.files.storage import default_storage
 
 from audio import services
-from audio.models import GeneratedAudioClip, UsageLog
-from tests.audio.support import wav_bytes
-from tests.factories import UserFactory
+from audio.models import GeneratedAudioClip
+from credits.models import UsageLog
+
+from tests.factories import UserFactory, finish_clip, request_clip, wav_bytes
 
 
 @pytest.fixture
 def done_clip(db):
     user = UserFactory(credits=1000)
-    clip = services.clip_request(user=user, service="styletts2", text="Hello world, how are you?", voice="andreas")
-    services.clip_complete(clip_id=clip.id, result=services.engines.EngineResult(wav=wav_bytes(1.0)))
-    clip.refresh_from_db()
+    clip = request_clip(user, "styletts2", text="Hello world, how are you?", voice="andreas")
+    finish_clip(clip, wav_bytes(1.0))
     return clip
 
 
@@ -109,7 +109,7 @@ class TestLocalAudio:
 
     def test_a_pending_clip_has_no_audio_yet(self, client, db):
         user = UserFactory()
-        clip = services.clip_request(user=user, service="make-an-audio", prompt="wind")
+        clip = request_clip(user, "make-an-audio", prompt="wind")
         client.force_login(user)
 
         assert client.get(f"/app/clips/{clip.id}/audio/").status_code == 404
@@ -137,7 +137,7 @@ class TestDelete:
 
     def test_refuses_a_clip_still_generating(self, client, db):
         user = UserFactory()
-        clip = services.clip_request(user=user, service="make-an-audio", prompt="wind")
+        clip = request_clip(user, "make-an-audio", prompt="wind")
         client.force_login(user)
 
         client.post(f"/app/clips/{clip.id}/delete/")

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db.models import Sum
 
 from accounts.models import User
-from audio.models import GeneratedAudioClip, UsageLog
+from audio.models import GeneratedAudioClip
+from credits.models import UsageLog
 from tests.factories import UserFactory
 
 

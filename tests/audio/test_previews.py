@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from audio import engines, previews
-from tests.audio.support import PROJECT_ROOT, subprocess_env, wait_for
+from tests.support import PROJECT_ROOT, subprocess_env, wait_for
 from tests.factories import UserFactory
 
 

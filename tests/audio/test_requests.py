@@ -6,9 +6,10 @@ from django.db.models import Sum
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
-from audio import services
-from audio.models import GeneratedAudioClip, UsageLog
-from tests.factories import UserFactory
+from audio import generation, services
+from audio.models import GeneratedAudioClip
+from credits.models import UsageLog
+from tests.factories import UserFactory, request_clip
 
 
 def _balance(user) -> int:
@@ -21,7 +22,7 @@ class TestClipRequest:
         user = UserFactory(credits=120)
 
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            clip = services.clip_request(user=user, service="styletts2", text="Hello world.", voice="andreas")
+            clip = request_clip(user, "styletts2", text="Hello world.", voice="andreas")
 
         assert len(callbacks) == 1
         assert _balance(user) == 70
@@ -55,7 +56,7 @@ class TestClipRequest:
 
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(RuntimeError), transaction.atomic():
-                services.clip_request(user=user, service="styletts2", text="Hello world.", voice="andreas")
+                request_clip(user, "styletts2", text="Hello world.", voice="andreas")
                 raise RuntimeError("the caller's transaction fails")
 
         assert callbacks == []
@@ -70,7 +71,7 @@ class TestClipRequest:
         response = client.post("/app/text-to-speech/", {"text": "x" * 5001, "voice": "andreas"}, follow=True)
         unknown = client.post("/app/text-to-speech/", {"text": "Hi there", "voice": "nobody"}, follow=True)
 
-        assert "the limit is 5000" in response.content.decode()
+        assert "The text is 5,001 characters long; the limit is 5,000." in response.content.decode()
         assert "Unknown voice" in unknown.content.decode()
         assert _balance(user) == 120 and not GeneratedAudioClip.objects.exists()
 
@@ -104,11 +105,11 @@ class TestClipRequest:
 @pytest.mark.django_db
 def test_ledger_sums_to_the_balance_after_a_failure_and_refund():
     user = UserFactory(credits=10000)
-    clip = services.clip_request(user=user, service="make-an-audio", prompt="wind")
+    clip = request_clip(user, "make-an-audio", prompt="wind")
 
-    services.clip_fail(clip_id=clip.id, error="boom")
-    services.clip_fail(clip_id=clip.id, error="boom again")
-    services.clip_refund(clip_id=clip.id)
+    generation.clip_fail(clip_id=clip.id, error="boom")
+    generation.clip_fail(clip_id=clip.id, error="boom again")
+    services.clip_refund_by_operator(clip_id=clip.id)
 
     total = UsageLog.objects.filter(user=user).aggregate(total=Sum("credits"))["total"]
     assert _balance(user) == 10000 == 10000 + total

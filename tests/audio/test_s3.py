@@ -7,10 +7,10 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from audio import services
+from audio import generation, services
 from audio.models import GeneratedAudioClip
-from tests.audio.support import wav_bytes
-from tests.factories import UserFactory
+
+from tests.factories import UserFactory, wav_bytes
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
 
@@ -28,7 +28,7 @@ class TestS3Delivery:
 
         client.post("/app/text-to-speech/", {"text": "Stored in the bucket.", "voice": "woman"})
         clip = GeneratedAudioClip.objects.get(user=user)
-        services.clip_generate(clip_id=clip.id)
+        generation.clip_generate(clip_id=clip.id)
         clip.refresh_from_db()
         redirect = client.get(f"/app/clips/{clip.id}/audio/")
         fetched = requests.get(redirect["Location"], timeout=10)

@@ -6,11 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
-from audio import services
-from audio.models import GeneratedAudioClip, UsageLog
-from tests.audio.conftest import stored_files
-from tests.audio.support import silent_wav, wav_bytes
-from tests.factories import UserFactory
+from audio import generation, services
+from audio.models import GeneratedAudioClip
+from credits.models import UsageLog
+from tests.conftest import stored_files
+
+from tests.factories import UserFactory, silent_wav, wav_bytes
 
 UPLOADS = "seed-vc-audio-uploads"
 
@@ -27,7 +28,7 @@ class TestRejectedUploads:
         [
             ("page.wav", b"<!doctype html><html><body>hello</body></html>" * 20, "it looks like an HTML page"),
             ("empty.wav", b"", "The file is empty."),
-            ("long.wav", silent_wav(6 * 60), "longer than 300 seconds"),
+            ("long.wav", silent_wav(6 * 60), "longer than 5 minutes"),
             ("huge.wav", b"RIFF" + b"\0" * (51 * 1024 * 1024), "the limit is 50 MB"),
         ],
         ids=["html-renamed-wav", "zero-bytes", "six-minutes", "51-megabytes"],
@@ -67,7 +68,7 @@ class TestAcceptedUpload:
         assert re.fullmatch(rf"{UPLOADS}/[0-9a-f-]{{36}}\.wav", clip.original_voice_s3_key)
         assert "Holiday" not in clip.original_voice_s3_key
         assert User.objects.get(pk=user.pk).credits == 950
-        services.clip_generate(clip_id=clip.id)
+        generation.clip_generate(clip_id=clip.id)
         clip.refresh_from_db()
         assert clip.status == "done", clip.error
         assert clip.s3_key.startswith("seedvc-outputs/")

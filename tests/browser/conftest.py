@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from tests.audio.support import require_tool
+from tests.support import require_tool
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

@@ -5,7 +5,8 @@ import re
 import pytest
 
 from audio.models import GeneratedAudioClip
-from tests.audio.support import Worker, wav_bytes
+from tests.factories import wav_bytes
+from tests.support import Worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -49,7 +50,7 @@ def test_sign_up_make_all_three_kinds_of_audio_find_them_again_and_log_out(trans
     generate_and_wait(page)
     duration = wait_until_playable(page)
     assert duration > 0.5
-    assert page.text_content("[data-credits]").strip() == "9950"
+    assert page.text_content("[data-credits]").strip() == "9,950"
 
     # It is in the history after a reload, and the download works.
     page.reload()
@@ -100,7 +101,7 @@ def test_sign_up_make_all_three_kinds_of_audio_find_them_again_and_log_out(trans
 def test_the_form_works_without_javascript(transactional_db, live_server, chromium, client):
     from django.conf import settings
 
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, wav_bytes
 
     user = UserFactory(credits=100)
     client.force_login(user)

@@ -38,7 +38,7 @@ class TestNullCharacters:
         response = client.post(url, data, follow=True)
 
         assert response.status_code == 200
-        assert "null character" in response.content.decode()
+        assert "null character" in response.content.decode().lower()
         assert not GeneratedAudioClip.objects.exists()
         user.refresh_from_db()
         assert user.credits == 10000

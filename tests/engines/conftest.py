@@ -7,6 +7,7 @@ import pytest
 import soundfile
 
 from audio.engines import get_local_engine
+from tests.factories import ask
 
 SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs back home."
 
@@ -41,7 +42,7 @@ def sfx():
 @pytest.fixture(scope="session")
 def male_recording(tts) -> bytes:
     """About 5 s of Piper's male voice (median pitch ~90 Hz), as WAV bytes."""
-    return tts.generate(text=SENTENCE, voice="joe").wav
+    return tts.generate(ask(text=SENTENCE, voice="joe")).wav
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """HTTP engines against the project's own inference server, on an ephemeral local port."""
 
-import threading
 import time
 
 import pytest
@@ -13,67 +12,52 @@ from audio.engines import (
     get_engine,
     get_local_engine,
 )
+from audio.engines import registry
 from audio.engines.http import HttpEngine
 from audio.engines.server import make_server
+from tests.support import API_KEY as KEY
 
 from .conftest import decode, rms
+from tests.factories import ask
 
-KEY = "test-backend-key"
-ROUTE_SETTINGS = {
-    "styletts2": "STYLETTS2_API_ROUTE",
-    "seedvc": "SEED_VC_API_ROUTE",
-    "make-an-audio": "MAKE_AN_AUDIO_API_ROUTE",
-}
+class Slow:
+    """A local engine that takes its time (the HTTP engine must give up first)."""
 
-
-class Failing:
-    """A local engine that raises instead of generating (the server must answer 500)."""
+    engine_name = "slow"
+    wants_source_bytes = True
 
     def __init__(self, engine):
         self.engine = engine
-        self.service, self.engine_name = engine.service, engine.engine_name
 
     def voices(self):
         return self.engine.voices()
 
+    def validate(self, request):
+        self.engine.validate(request)
+
     def health(self):
         return self.engine.health()
 
-    def generate(self, **params):
-        raise RuntimeError("GPU on fire")
-
-
-class Slow(Failing):
-    def generate(self, **params):
+    def generate(self, request, *, on_piece=None):
         time.sleep(1.5)
-        return self.engine.generate(**params)
+        return self.engine.generate(request)
 
 
 @pytest.fixture
-def serve(settings, storage):
-    """serve(service, engine=None) -> the service's engine from get_engine(), talking HTTP."""
-    servers = []
+def serve(engine_server, storage):
+    """serve(service, engine=None, timeout=30) -> the service's engine from get_engine(), talking HTTP."""
 
-    def start(service, engine=None, timeout=30):
-        server = make_server(service, "127.0.0.1", 0, KEY, engine=engine)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        setattr(settings, ROUTE_SETTINGS[service], f"http://127.0.0.1:{server.server_port}")
-        settings.BACKEND_API_KEY = KEY
-        settings.ENGINE_TIMEOUT_SECONDS = timeout
-        return get_engine(service)
+    def start(service, *, engine=None, timeout=30, **behaviour):
+        return engine_server(service, engine=engine, timeout=timeout, **behaviour).engine
 
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return start
 
 
 class TestHttpEngines:
     def test_text_to_speech_writes_the_wav_to_storage(self, serve, storage):
         engine = serve("styletts2")
 
-        result = engine.generate(text="Hello from the inference server.", voice="woman")
+        result = engine.generate(ask(text="Hello from the inference server.", voice="woman"))
 
         assert engine.engine_name == "http"
         assert result.s3_key.startswith("styletts2-output/") and result.s3_key.endswith(".wav")
@@ -88,7 +72,7 @@ class TestHttpEngines:
         )
         engine = serve("seedvc")
 
-        result = engine.generate(voice="woman", source_key=source_key, source_audio=b"ignored")
+        result = engine.generate(ask(voice="woman", source_key=source_key, source_audio=b"ignored"))
 
         assert result.s3_key.startswith("seedvc-outputs/")
         with storage.open(result.s3_key, "rb") as stored:
@@ -97,8 +81,8 @@ class TestHttpEngines:
     def test_sound_effects_pass_duration_and_seed(self, serve, storage):
         engine = serve("make-an-audio")
 
-        first = engine.generate(prompt="door knock", duration=1.5, seed=3)
-        second = engine.generate(prompt="door knock", duration=1.5, seed=3)
+        first = engine.generate(ask(prompt="door knock", duration=1.5, seed=3))
+        second = engine.generate(ask(prompt="door knock", duration=1.5, seed=3))
 
         assert first.s3_key.startswith("make-an-audio-outputs/") and first.s3_key != second.s3_key
         with storage.open(first.s3_key, "rb") as a, storage.open(second.s3_key, "rb") as b:
@@ -111,9 +95,9 @@ class TestHttpEngines:
         engine = serve("styletts2")
 
         assert [v.id for v in engine.voices()] == ["andreas", "woman", "joe"]
-        engine.validate(text="Hi", voice="joe")
+        engine.validate(ask(text="Hi", voice="joe"))
         with pytest.raises(EngineValidationError, match="Unknown voice"):
-            engine.validate(text="Hi", voice="nobody")
+            engine.validate(ask(text="Hi", voice="nobody"))
 
     def test_health(self, serve):
         assert serve("make-an-audio").health()["ok"] is True
@@ -123,38 +107,39 @@ class TestHttpEngines:
         settings.BACKEND_API_KEY = "wrong"
 
         with pytest.raises(PermanentEngineError, match="refused our API key.*BACKEND_API_KEY"):
-            get_engine("make-an-audio").generate(prompt="rain")
+            get_engine("make-an-audio").generate(ask(prompt="rain"))
 
     def test_refused_input_is_permanent(self, serve):
         engine = serve("styletts2")
 
-        with pytest.raises(PermanentEngineError, match=r"\(400\): Unknown voice “nobody”"):
-            engine.generate(text="Hi", voice="nobody")
+        with pytest.raises(PermanentEngineError, match=r"^The text to speech server refused this request \(400\)\.$"):
+            engine.generate(ask(text="Hi", voice="nobody"))
 
     def test_unknown_effect_is_permanent(self, serve):
-        with pytest.raises(PermanentEngineError, match="does not know how to make"):
-            serve("make-an-audio").generate(prompt="a cat purring")
+        with pytest.raises(PermanentEngineError, match=r"refused this request \(400\)"):
+            serve("make-an-audio").generate(ask(prompt="a cat purring"))
 
     def test_server_error_is_transient(self, serve):
-        engine = serve("make-an-audio", engine=Failing(get_local_engine("make-an-audio")))
+        engine = serve("make-an-audio", fail_always=True)
 
-        with pytest.raises(TransientEngineError, match=r"failed \(500\)"):
-            engine.generate(prompt="rain")
+        with pytest.raises(TransientEngineError, match=r"failed \(500\)\.$"):
+            engine.generate(ask(prompt="rain"))
 
     def test_timeout_is_transient(self, serve):
         engine = serve("make-an-audio", engine=Slow(get_local_engine("make-an-audio")), timeout=0.3)
 
         with pytest.raises(TransientEngineError, match="did not answer within 0.3 seconds"):
-            engine.generate(prompt="rain", duration=1)
+            engine.generate(ask(prompt="rain", duration=1))
 
     def test_connection_refused_is_transient(self):
-        engine = HttpEngine("styletts2", route="http://127.0.0.1:9", api_key=KEY, timeout=2)
+        engine = HttpEngine(registry.TEXT_TO_SPEECH, route="http://127.0.0.1:9", api_key=KEY, timeout=2)
 
-        with pytest.raises(TransientEngineError, match="Could not reach"):
-            engine.generate(text="Hi", voice="joe")
+        with pytest.raises(TransientEngineError, match=r"^Could not reach the text to speech server\.$"):
+            engine.generate(ask(text="Hi", voice="joe"))
 
     def test_voices_fall_back_when_the_server_is_down(self):
-        engine = HttpEngine("seedvc", route="http://127.0.0.1:9", api_key=KEY, timeout=2)
+        engine = HttpEngine(registry.VOICE_CHANGER, route="http://127.0.0.1:9", api_key=KEY, timeout=2,
+                            fallback=lambda: get_local_engine("seedvc"))
 
         assert [v.id for v in engine.voices()] == ["andreas", "woman", "joe"]
         assert engine.health()["ok"] is False

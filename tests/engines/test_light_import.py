@@ -8,10 +8,10 @@ SCRIPT = """
 import sys
 import audio.engines as engines
 from audio.engines.base import GenerationRequest
-for service in engines.SERVICES:
+for service in engines.registry.SERVICE_IDS:
     engines.get_engine(service).voices()
-engines.get_engine("styletts2").validate(text="Hello", voice="woman")
-engines.get_engine("seedvc").validate(voice="andreas")
+engines.get_engine("styletts2").validate(GenerationRequest(text="Hello", voice="woman"))
+engines.get_engine("seedvc").validate(GenerationRequest(voice="andreas"))
 sfx = engines.get_engine("make-an-audio")
 sfx.validate(GenerationRequest(text="light rain", params={"duration": 3, "seed": 1}))
 try:

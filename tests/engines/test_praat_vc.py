@@ -9,6 +9,7 @@ from audio.engines.audio_files import encode_wav
 from audio.engines.praat_vc import median_pitch
 
 from .conftest import decode, rms
+from tests.factories import ask
 
 
 def pitch_of(wav: bytes) -> float:
@@ -19,8 +20,8 @@ class TestPraatVoiceConversion:
     def test_moves_a_male_voice_to_woman_and_back(self, vc, male_recording):
         assert pitch_of(male_recording) < 120
 
-        woman = vc.generate(voice="woman", source_audio=male_recording).wav
-        back = vc.generate(voice="andreas", source_audio=woman).wav
+        woman = vc.generate(ask(voice="woman", source_audio=male_recording)).wav
+        back = vc.generate(ask(voice="andreas", source_audio=woman)).wav
 
         assert pitch_of(woman) == pytest.approx(210, rel=0.1)
         assert pitch_of(back) == pytest.approx(110, rel=0.1)
@@ -29,7 +30,7 @@ class TestPraatVoiceConversion:
         source, rate = decode(male_recording)
 
         converted, converted_rate = decode(
-            vc.generate(voice="woman", source_audio=male_recording).wav
+            vc.generate(ask(voice="woman", source_audio=male_recording)).wav
         )
 
         assert converted_rate == rate
@@ -42,7 +43,7 @@ class TestPraatVoiceConversion:
         buffer = io.BytesIO()
         soundfile.write(buffer, samples, rate, format=fmt)
 
-        converted, _ = decode(vc.generate(voice="woman", source_audio=buffer.getvalue()).wav)
+        converted, _ = decode(vc.generate(ask(voice="woman", source_audio=buffer.getvalue())).wav)
 
         assert len(converted) / rate == pytest.approx(len(samples) / rate, rel=0.05)
 
@@ -54,7 +55,7 @@ class TestPraatVoiceConversion:
         voiced = sum(np.sin(k * phase) / k for k in range(1, 20)) * 0.2
 
         out, out_rate = decode(
-            vc.generate(voice="woman", source_audio=encode_wav(voiced, rate)).wav
+            vc.generate(ask(voice="woman", source_audio=encode_wav(voiced, rate))).wav
         )
 
         assert median_pitch(out, out_rate) == pytest.approx(210, rel=0.1)
@@ -65,11 +66,11 @@ class TestPraatVoiceConversion:
         with pytest.raises(
             PermanentEngineError, match="could not find a speaking or singing voice"
         ):
-            vc.generate(voice="woman", source_audio=encode_wav(silence, 16000))
+            vc.generate(ask(voice="woman", source_audio=encode_wav(silence, 16000)))
 
     def test_reads_the_source_from_storage_when_given_a_key(self, vc, storage, male_recording):
         key = storage.save("seedvc-inputs/source.wav", io.BytesIO(male_recording))
 
-        converted, _ = decode(vc.generate(voice="woman", source_key=key).wav)
+        converted, _ = decode(vc.generate(ask(voice="woman", source_key=key)).wav)
 
         assert rms(converted) > 0.03

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from audio import services
+from audio import reaper
+from audio.models import STUCK_AFTER
 
 
 class Command(BaseCommand):
@@ -10,10 +11,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--older-than", type=float, default=services.STUCK_AFTER.total_seconds(), metavar="SECONDS",
-            help="Pending for longer than this many seconds counts as stuck (default: %(default)s).",
+            "--older-than", type=float, default=STUCK_AFTER.total_seconds(), metavar="SECONDS",
+            help="An attempt running longer than this many seconds counts as stuck (default: %(default)s).",
         )
 
     def handle(self, *args, older_than, **options):
-        reaped = services.clips_reap_stuck(older_than=timedelta(seconds=older_than))
+        reaped = reaper.reap(older_than=timedelta(seconds=older_than))
         self.stdout.write(f"Reaped {reaped} stuck clip{'s' if reaped != 1 else ''}.")

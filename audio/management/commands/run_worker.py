@@ -1,8 +1,10 @@
 """`manage.py run_worker`: django-tasks-db's `db_worker` plus the stuck-clip reaper and,
 at start-up, the missing voice previews.
 
-Takes every `db_worker` option, and `--reap-every SECONDS` (default 60; 0 turns the reaper
-off, e.g. when cron runs `manage.py reap_stuck_clips`). The reaper is safe to run in many
+Takes every `db_worker` option (`--queue-name` defaults to every queue, "*"; each service has
+its own queue, named by its slug: text-to-speech, voice-changer, sound-effects), and
+`--reap-every SECONDS` (default 60; 0 turns the reaper off, e.g. when cron runs
+`manage.py reap_stuck_clips`). The reaper is safe to run in many
 workers at once: a clip is failed and refunded at most once. Voice previews are made in a
 background thread so the worker takes tasks at once (`--no-voice-previews` skips them).
 """
@@ -15,7 +17,7 @@ from django.db import close_old_connections, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from audio import previews, services
+from audio import previews, reaper
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +26,7 @@ def reap_periodically(every: float, stop: threading.Event) -> None:
     while not stop.wait(every):
         close_old_connections()
         try:
-            reaped = services.clips_reap_stuck()
+            reaped = reaper.reap()
             if reaped:
                 logger.warning("Reaped %d stuck clip(s).", reaped)
         except Exception:  # noqa: BLE001 - keep reaping; the next round may succeed
@@ -47,6 +49,7 @@ class Command(DbWorkerCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
+        parser.set_defaults(queue_name="*")
         parser.add_argument("--reap-every", type=float, default=60.0, metavar="SECONDS",
                             help="How often to fail and refund stuck clips; 0 turns it off (default: 60).")
         parser.add_argument("--no-voice-previews", dest="voice_previews", action="store_false",

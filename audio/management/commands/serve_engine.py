@@ -11,23 +11,21 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from audio.engines import SERVICES
+from audio.engines import registry
 from audio.engines.server import make_server
-
-DEFAULT_PORTS = {"styletts2": 8001, "seedvc": 8002, "make-an-audio": 8003}
 
 
 class Command(BaseCommand):
     help = "Serve a local audio engine over the inference-server HTTP protocol."
 
     def add_arguments(self, parser):
-        parser.add_argument("service", choices=SERVICES)
+        parser.add_argument("service", choices=registry.SERVICE_IDS)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument(
             "--port",
             type=int,
             default=None,
-            help="default: 8001 styletts2, 8002 seedvc, 8003 make-an-audio",
+            help="default: " + ", ".join(f"{spec.http_port} {spec.id}" for spec in registry.SERVICES),
         )
         parser.add_argument("--api-key", default=None, help="default: settings.BACKEND_API_KEY")
         parser.add_argument(
@@ -40,14 +38,14 @@ class Command(BaseCommand):
         api_key = api_key or getattr(settings, "BACKEND_API_KEY", "")
         if not api_key:
             raise CommandError("Set BACKEND_API_KEY or pass --api-key: the server needs a key.")
-        port = DEFAULT_PORTS[service] if port is None else port
+        port = registry.get(service).http_port if port is None else port
         try:
             server = make_server(service, host, port, api_key)
         except OSError as exc:
             raise CommandError(f"Cannot listen on {host}:{port}: {exc}") from None
         if not no_warmup:
             started = time.perf_counter()
-            warm_up(server.engine)
+            server.engine.warm_up()
             self.stdout.write(f"Engine ready in {time.perf_counter() - started:.1f} s.")
         self.stdout.write(
             self.style.SUCCESS(
@@ -61,11 +59,3 @@ class Command(BaseCommand):
             pass
         finally:
             server.server_close()
-
-
-def warm_up(engine) -> None:
-    """Load models now so the first request is fast."""
-    if engine.service == "styletts2":
-        engine.generate(text="Ready.", voice="andreas")
-    elif engine.service == "make-an-audio":
-        engine.generate(prompt="beep", duration=0.5, seed=0)

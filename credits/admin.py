@@ -1,7 +1,4 @@
-"""The users admin's "Adjust credits" action: an intermediate form, then one ledger row per user.
-
-Wired into ``accounts.admin.UserAdmin`` with ``actions = [adjust_credits]``.
-"""
+"""The ledger (read only) and the users admin's "Adjust credits" action."""
 
 from __future__ import annotations
 
@@ -10,7 +7,31 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from elevenlabs_bernie.admin_actions import apply_to_each
+from core.admin import apply_to_each
+from credits import services
+from credits.models import UsageLog
+
+
+@admin.register(UsageLog)
+class UsageLogAdmin(admin.ModelAdmin):
+    """Balances change through credits.services (and the users' "Adjust credits" action)."""
+
+    list_display = ["timestamp", "user", "credits", "reason", "service", "clip", "note", "actor"]
+    list_filter = ["reason", "service", ("timestamp", admin.DateFieldListFilter)]
+    date_hierarchy = "timestamp"
+    search_fields = ["user__email", "=user__id", "=clip__id"]
+    search_help_text = "Search by user email, user id or clip id (exact)."
+    list_select_related = ["user", "clip", "actor"]
+    ordering = ["-timestamp", "-id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AdjustCreditsForm(forms.Form):
@@ -27,16 +48,15 @@ class AdjustCreditsForm(forms.Form):
 
 @admin.action(description="Adjust credits (writes the ledger)", permissions=["change"])
 def adjust_credits(modeladmin, request, queryset):
-    from audio import services
-
+    """An intermediate form, then one ledger row per selected user."""
     form = AdjustCreditsForm(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
         apply_to_each(
             modeladmin, request, queryset.values_list("pk", flat=True),
-            lambda user_id: services.credits_adjust(
+            lambda user_id: services.adjust(
                 user_id=user_id, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"], actor=request.user
             ),
-            refusal=services.ClipStateError,
+            refusal=services.CreditsError,
             done_message="Adjusted the credits of {count} user(s).",
             refused_message="Not adjusted: {details}",
         )

@@ -1,19 +1,15 @@
-"""Helpers shared by the studio tests (audio files, processes, servers)."""
+"""Helpers shared by the tests: processes, servers, waiting. Test data is in tests/factories.py."""
 
 from __future__ import annotations
 
-import io
-import math
 import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
-import wave
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,38 +18,8 @@ from django.db import connection
 
 from audio.engines.server import EngineRequestHandler, make_server
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "test-engine-key"
-
-
-def wav_bytes(seconds: float = 1.0, *, rate: int = 16000, freq: float = 140.0) -> bytes:
-    """A mono 16-bit WAV of a voiced-like tone (harmonics, so pitch tracking finds it)."""
-    frames = int(seconds * rate)
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        chunk = bytearray()
-        for i in range(frames):
-            t = i / rate
-            value = sum(math.sin(2 * math.pi * freq * k * t) / k for k in (1, 2, 3))
-            chunk += struct.pack("<h", int(value * 9000))
-            if len(chunk) >= 65536:
-                out.writeframes(bytes(chunk))
-                chunk.clear()
-        out.writeframes(bytes(chunk))
-    return buffer.getvalue()
-
-
-def silent_wav(seconds: float, *, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\x00\x00" * int(seconds * rate))
-    return buffer.getvalue()
 
 
 def require_tool(path: str | None, what: str) -> str:
@@ -96,7 +62,7 @@ class Worker:
     def __init__(self, log_path: Path, **env: str):
         self.log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"],
+            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--no-startup-delay", "--interval", "0.1"],
             cwd=PROJECT_ROOT, env=subprocess_env(**env), stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -123,9 +89,12 @@ def free_port() -> int:
 
 
 class EngineServer:
-    """The project's inference server in a thread, with a wrapper that can fail or stall."""
+    """The project's inference server for one service in a thread, optionally around another
+    engine, and able to fail or stall: the GPU server we do not run, as a real HTTP server."""
 
-    def __init__(self, service: str, *, fail_times: int = 0, fail_always: bool = False, stall: bool = False):
+    def __init__(self, service: str, *, engine=None, fail_times: int = 0, fail_always: bool = False,
+                 stall: bool = False, api_key: str = API_KEY):
+        self.service = service
         self.posts = 0
         self.fail_times = fail_times
         self.fail_always = fail_always
@@ -145,15 +114,19 @@ class EngineServer:
                     return
                 super().do_POST()
 
-        self.server = make_server(service, "127.0.0.1", 0, API_KEY, handler=Handler)
+        self.server = make_server(service, "127.0.0.1", 0, api_key, engine=engine, handler=Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.running = True
 
     def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        if self.running:
+            self.running = False
+            self.release.set()
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(5)
 
 
 def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
@@ -174,5 +147,5 @@ def run_tasks(*, rounds: int = 10) -> None:
     for _ in range(rounds):
         if not DBTaskResult.objects.ready().exists():
             return
-        DbWorker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        DbWorker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
                  max_tasks=None, worker_id="pytest", excluded_queue_names=[]).run()

@@ -6,8 +6,9 @@ Reads Prisma's tables ("User", "Account", "Session", "VerificationToken", "Post"
 
 * Ids are kept (users, accounts, sessions, posts, clips); rows whose id already exists
   are skipped, so a second run imports nothing new.
-* Passwords: the raw bcrypt hash is stored as is (``$2a$10$…``); the
-  ``RawBcryptPasswordHasher`` verifies it and Django re-encodes it on the first sign-in.
+* Passwords: the raw bcrypt hash is stored as is (``$2a$10$…``); ``User.check_password``
+  verifies it (accounts.hashers.verify_raw_bcrypt) and re-encodes it with the project's bcrypt
+  hasher on the first sign-in.
   Users without a password (OAuth-only) get an unusable password.
 * Emails are lowercased; a user whose email already belongs to another user is skipped.
 * Credits are kept; one ``UsageLog`` IMPORT row per user records ``credits - 10000`` so the
@@ -37,7 +38,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import STARTING_CREDITS, Account, Session, User, VerificationToken
-from audio.models import GeneratedAudioClip, LedgerReason, Service, UsageLog
+from audio.models import GeneratedAudioClip, Service
+from credits.services import record_imports
 from elevenlabs_bernie import database_url
 from posts.models import Post
 
@@ -174,7 +176,7 @@ def _datetime(value) -> datetime | None:
 
 def _password(raw: str | None) -> str:
     if raw and raw.startswith(("$2a$", "$2b$", "$2y$")):
-        return raw  # verified by accounts.hashers.RawBcryptPasswordHasher, upgraded on sign-in
+        return raw  # verified by User.check_password (verify_raw_bcrypt), upgraded on sign-in
     return make_password(None)  # unusable: OAuth-only user, or a hash we cannot verify
 
 
@@ -255,10 +257,9 @@ def _import_users(rows: list[dict], summary: Summary) -> set[str]:
             image=row["image"], password=_password(row["password"]), credits=credits,
         ))
         if credits != STARTING_CREDITS:
-            ledger.append(UsageLog(user_id=row["id"], credits=credits - STARTING_CREDITS,
-                                   reason=LedgerReason.IMPORT, note=IMPORT_NOTE))
+            ledger.append((row["id"], credits - STARTING_CREDITS))
     User.objects.bulk_create(users, batch_size=BATCH)
-    UsageLog.objects.bulk_create(ledger, batch_size=BATCH)
+    record_imports(ledger, note=IMPORT_NOTE, batch_size=BATCH)
     summary.imported["users"] = len(users)
     summary.imported["ledger rows"] = len(ledger)
     return present | {u.id for u in users}

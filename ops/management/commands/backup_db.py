@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from audio.backups import backup_sqlite
+from ops.backups import backup_sqlite
 
 OTHER_DATABASES = {
     "postgresql": (

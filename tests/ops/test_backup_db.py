@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from audio.backups import backup_sqlite
+from ops.backups import backup_sqlite
 
 pytestmark = pytest.mark.django_db
 

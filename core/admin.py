@@ -1,4 +1,4 @@
-"""What the operators' bulk actions share: apply a service call to each selected row and report."""
+"""Shared admin helpers. What the operators' bulk actions share: apply a service call to each selected row and report."""
 
 from collections.abc import Callable, Iterable
 

@@ -1,6 +1,6 @@
 import pytest
 
-from audio import health
+from ops import health
 from tests.factories import UserFactory
 
 
@@ -13,7 +13,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": []}}
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audio.prisma_import import ImportSourceError, import_prisma
+from legacy_import.prisma import ImportSourceError, import_prisma
 
 
 class Command(BaseCommand):

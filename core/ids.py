@@ -12,6 +12,8 @@ import secrets
 import threading
 import time
 
+from django.db import models
+
 ID_MAX_LENGTH = 191  # fits Prisma's varchar(191) on MySQL, and any cuid/uuid
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -42,3 +44,8 @@ def new_id() -> str:
     timestamp = _base36(int(time.time() * 1000), 8)
     random_part = _base36(secrets.randbits(48), 8)
     return "c" + timestamp + _base36(count, 4) + _host_fingerprint() + random_part
+
+
+def cuid_field(**kwargs) -> models.CharField:
+    """The primary key of every seed table: a CUID made here, or an imported id kept as it is."""
+    return models.CharField(max_length=ID_MAX_LENGTH, primary_key=True, default=new_id, editable=False, **kwargs)

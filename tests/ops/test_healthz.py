@@ -2,7 +2,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,37 +9,19 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from audio.engines.server import make_server
+from tests.support import API_KEY
 from audio.tasks import generate_clip
 
 pytestmark = [pytest.mark.django_db]
 
-API_KEY = "healthz-test-key"
-
-
 @pytest.fixture
-def engine_server(settings):
-    """A real make-an-audio inference server on a free port, used as the service's HTTP engine."""
-    server = make_server("make-an-audio", port=0, api_key=API_KEY)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.MAKE_AN_AUDIO_API_ROUTE = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.BACKEND_API_KEY = API_KEY
-    state = {"running": True}
-
-    def stop():
-        if state["running"]:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
-            state["running"] = False
-
-    yield stop
-    stop()
+def sfx_server(engine_server):
+    """A real sound-effects inference server, used as the service's HTTP engine."""
+    return engine_server("make-an-audio")
 
 
 class TestHealthz:
-    def test_answers_200_when_everything_answers(self, client, engine_server):
+    def test_answers_200_when_everything_answers(self, client, sfx_server):
         response = client.get("/healthz")
 
         body = response.json()
@@ -53,8 +34,8 @@ class TestHealthz:
         assert API_KEY not in response.content.decode()
         assert "127.0.0.1" not in response.content.decode()  # no internal addresses either
 
-    def test_answers_503_when_an_engine_server_is_stopped(self, client, engine_server):
-        engine_server()
+    def test_answers_503_when_an_engine_server_is_stopped(self, client, sfx_server):
+        sfx_server.close()
 
         response = client.get("/healthz")
 
@@ -64,10 +45,10 @@ class TestHealthz:
         assert body["checks"]["engines"]["make-an-audio"]["ok"] is False
         assert body["checks"]["database"]["ok"] is True
 
-    def test_caches_engine_answers_for_a_few_seconds(self, client, engine_server, settings):
+    def test_caches_engine_answers_for_a_few_seconds(self, client, sfx_server, settings):
         settings.HEALTHZ_CACHE_SECONDS = 60
         assert client.get("/healthz").status_code == 200
-        engine_server()
+        sfx_server.close()
 
         cached = client.get("/healthz")
 
@@ -91,7 +72,7 @@ PROBE = """
 import json, django
 django.setup()
 from django.test import RequestFactory
-from audio.health import healthz
+from elevenlabs_bernie.views import healthz
 response = healthz(RequestFactory().get("/healthz"))
 print(json.dumps({"status": response.status_code, "body": json.loads(response.content)}))
 """

@@ -29,13 +29,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from audio import engines
-from audio.monitoring import task_queue
+from audio.engines import registry
+from ops.monitoring import task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +126,8 @@ def check_tasks() -> dict:
 
 def check_engines() -> dict:
     results = {}
-    for service in engines.SERVICES:
+    for spec in registry.SERVICES:
+        service = spec.id
         try:
             engine = engines.get_engine(service)
             reply = engine.health()
@@ -157,10 +156,3 @@ def health_report() -> dict:
         for name, check in checks.items()
     )
     return {"status": "ok" if ok else "unavailable", "time": timezone.now().isoformat(), "checks": checks}
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    report = health_report()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -6,10 +6,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import Account, Session, User, VerificationToken
-from audio.models import GeneratedAudioClip, LedgerReason, UsageLog
+from audio.models import GeneratedAudioClip
+from credits.models import LedgerReason, UsageLog
 from posts.models import Post
 from tests.factories import UserFactory
-from tests.operators.prisma_source import PASSWORDS, MysqlSource, PostgresSource, make_sqlite
+from tests.legacy_import.prisma_source import PASSWORDS, MysqlSource, PostgresSource, make_sqlite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 from django.utils import timezone
@@ -39,10 +38,3 @@ def backup_sqlite(source: sqlite3.Connection | str | Path, output_dir: Path, *, 
             src.close()
     partial.replace(final)
     return final
-
-
-def stamp_of(path: Path) -> datetime | None:
-    try:
-        return datetime.strptime(path.stem.rsplit("-", 1)[-1], "%Y%m%dT%H%M%S%fZ")
-    except ValueError:
-        return None

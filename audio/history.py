@@ -1,0 +1,164 @@
+"""A service's history as the studio shows it: display rows, grouped by day, paged by keyset.
+
+Pages are cut by a cursor on (created_at, id), not by OFFSET, so the thousandth page of a heavy
+user's history costs what the first does. A cursor is opaque to the browser (base64 of the
+last row's time and id); a damaged one simply shows the newest page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from audio.models import GeneratedAudioClip
+
+PAGE_SIZE = 50
+TITLE_WORDS = 10
+
+
+@dataclass(frozen=True)
+class Row:
+    """One history row: the clip and what the row shows of it."""
+
+    clip: GeneratedAudioClip
+    title: str
+    voice_name: str
+    filename: str
+    url: str  # the clip's status address, /app/clips/<id>/; its actions hang below it
+
+    @property
+    def audio_url(self) -> str:
+        return f"{self.url}audio/"
+
+    @property
+    def download_url(self) -> str:
+        return f"{self.url}audio/?download=1"
+
+    @property
+    def delete_url(self) -> str:
+        return f"{self.url}delete/"
+
+    @property
+    def cancel_url(self) -> str:
+        return f"{self.url}cancel/"
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    groups: list[tuple[str, list[Row]]]
+    older: str | None  # cursor of the next (older) page
+    newer: str | None  # cursor of the previous (newer) page
+
+
+class ClipUrls:
+    """Clip addresses made from one reversed pattern, not one reverse() per row and link
+    (audio/urls.py keeps every clip action below the clip's own address)."""
+
+    def __init__(self):
+        self._clip = reverse("audio:clip_status", args=["CLIP_ID"])
+
+    def clip(self, clip_id: str) -> str:
+        return self._clip.replace("CLIP_ID", clip_id)
+
+
+def title_of(clip: GeneratedAudioClip, voice_name: str) -> str:
+    if clip.text:
+        words = clip.text.split()
+        return " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
+    source = (clip.params or {}).get("source_name") or "Recording"
+    return f"{source} → {voice_name or 'another voice'}"
+
+
+def download_filename(clip: GeneratedAudioClip, extension: str = "wav") -> str:
+    """``tts-andreas-2026-11-27-1530.wav``: service, voice (or the prompt's first words), local time."""
+    spec = clip.spec
+    if spec.has_voices:
+        label = slugify(clip.voice or "") or "clip"
+    else:
+        label = slugify(" ".join((clip.text or "").split()[:4]))[:40] or "effect"
+    stamp = timezone.localtime(clip.created_at).strftime("%Y-%m-%d-%H%M")
+    return f"{spec.filename_prefix}-{label}-{stamp}.{extension}"
+
+
+def row(clip: GeneratedAudioClip, *, names: dict[str, str], urls: ClipUrls | None = None) -> Row:
+    voice_name = names.get(clip.voice or "", clip.voice or "")
+    urls = urls or ClipUrls()
+    return Row(clip=clip, title=title_of(clip, voice_name), voice_name=voice_name,
+               filename=download_filename(clip), url=urls.clip(clip.id))
+
+
+def encode_cursor(clip: GeneratedAudioClip) -> str:
+    raw = f"{clip.created_at.isoformat()}|{clip.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor or len(cursor) > 400:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, clip_id = raw.split("|", 1)
+        moment = datetime.fromisoformat(when)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if timezone.is_naive(moment) or not clip_id or "\x00" in clip_id:
+        return None
+    return moment, clip_id
+
+
+def page_of(clips, *, names: dict[str, str], before: str | None = None, after: str | None = None,
+            size: int = PAGE_SIZE) -> Page:
+    """One page of ``clips`` (a queryset of one user's clips), newest first: the page older than
+    the ``before`` cursor, the page newer than ``after``, or the newest page."""
+    older_than, newer_than = decode_cursor(before), decode_cursor(after)
+    if newer_than is not None:
+        at, clip_id = newer_than
+        chunk = list(clips.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=clip_id))
+                     .order_by("created_at", "id")[: size + 1])
+        has_newer = len(chunk) > size
+        chunk = list(reversed(chunk[:size]))
+        has_older = True
+    else:
+        query = clips.newest()
+        if older_than is not None:
+            at, clip_id = older_than
+            query = query.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=clip_id))
+        chunk = list(query[: size + 1])
+        has_older = len(chunk) > size
+        chunk = chunk[:size]
+        has_newer = older_than is not None
+    urls = ClipUrls()
+    rows = [row(clip, names=names, urls=urls) for clip in chunk]
+    return Page(
+        rows=rows,
+        groups=group_by_day(rows),
+        older=encode_cursor(chunk[-1]) if chunk and has_older else None,
+        newer=encode_cursor(chunk[0]) if chunk and has_newer else None,
+    )
+
+
+def day_label(day: date, today: date) -> str:
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day.day} {day:%B %Y}"
+
+
+def group_by_day(rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    today = timezone.localdate()
+    groups: list[tuple[str, list[Row]]] = []
+    for item in rows:
+        label = day_label(timezone.localtime(item.clip.created_at).date(), today)
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append(item)
+    return groups
