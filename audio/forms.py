@@ -94,9 +94,21 @@ class ClipForm(forms.Form):
 
 
 class TextToSpeechForm(ClipForm):
+    """The text, a voice, and the voice settings the engine honours (engines/piper_tts.py says
+    how each maps onto the model): speed 0.5-2 (1 = the voice's own pace), stability and
+    variability 0-1 (0.5 = the voice as trained). Omitted settings take those defaults."""
+
     spec = registry.TEXT_TO_SPEECH
 
     text = forms.CharField(strip=True, error_messages={"required": "Enter some text to speak."})
+    speed = PlainDecimalField(required=False, min_value=0.5, max_value=2.0,
+                              error_messages={"invalid": "The speed must be a number such as 1 or 1.25."})
+    stability = PlainDecimalField(required=False, min_value=0.0, max_value=1.0,
+                                  error_messages={"invalid": "The stability must be a number from 0 to 1."})
+    variability = PlainDecimalField(required=False, min_value=0.0, max_value=1.0,
+                                    error_messages={"invalid": "The variability must be a number from 0 to 1."})
+
+    SETTINGS_DEFAULTS = {"speed": 1.0, "stability": 0.5, "variability": 0.5}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,6 +122,10 @@ class TextToSpeechForm(ClipForm):
                 f"The text is {_count(len(text))} characters long; the limit is {_count(self.max_chars)}."
             )
         return text
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        return {name: default if data.get(name) is None else data[name] for name, default in self.SETTINGS_DEFAULTS.items()}
 
 
 class VoiceChangerForm(ClipForm):

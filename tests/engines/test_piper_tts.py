@@ -103,3 +103,23 @@ class TestSplitTextAbbreviations:
             "Dr. Smith met J. R. Tolkien.",
             "Then he left.",
         ]
+
+
+class TestVoiceSettings:
+    def test_a_slower_speed_makes_a_longer_clip(self, tts):
+        normal, rate = decode(tts.generate(ask(text=SENTENCE, voice="joe", params={"speed": 1.0})).wav)
+        slow, _ = decode(tts.generate(ask(text=SENTENCE, voice="joe", params={"speed": 0.5})).wav)
+
+        assert len(slow) / len(normal) > 1.6
+
+    def test_stability_and_variability_map_onto_the_model_defaults(self, tts):
+        from audio.engines.piper_tts import synthesis_config
+        from audio.engines.voice_profiles import PROFILES
+
+        voice = tts.load()
+        middle = synthesis_config(voice.config, PROFILES["joe"], {"stability": 0.5, "variability": 0.5})
+        steady = synthesis_config(voice.config, PROFILES["joe"], {"stability": 1.0, "variability": 0.0, "speed": 2.0})
+
+        assert (middle.noise_scale, middle.noise_w_scale) == (voice.config.noise_scale, voice.config.noise_w_scale)
+        assert steady.noise_scale == voice.config.noise_scale / 2 and steady.noise_w_scale == 0
+        assert steady.length_scale == PROFILES["joe"].length_scale / 2
