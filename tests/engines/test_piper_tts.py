@@ -110,7 +110,7 @@ class TestVoiceSettings:
         normal, rate = decode(tts.generate(ask(text=SENTENCE, voice="joe", params={"speed": 1.0})).wav)
         slow, _ = decode(tts.generate(ask(text=SENTENCE, voice="joe", params={"speed": 0.5})).wav)
 
-        assert len(slow) / len(normal) > 1.6
+        assert len(slow) / len(normal) > 1.4  # measured 1.69-1.81 (pauses do not stretch)
 
     def test_stability_and_variability_map_onto_the_model_defaults(self, tts):
         from audio.engines.piper_tts import synthesis_config
