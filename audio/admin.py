@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from audio import delivery, services
+from audio import delivery, engines, services
 from audio.models import ClipStatus, GeneratedAudioClip
 from core.admin import apply_to_each
 from ops import monitoring
@@ -51,7 +51,7 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
     change_list_template = "admin/audio/generatedaudioclip/change_list.html"
     fieldsets = [
         (None, {"fields": ["id", "user", "service", "status_label", "player", "error"]}),
-        ("Request", {"fields": ["text", "voice", "original_voice_s3_key", "params"]}),
+        ("Request", {"fields": ["text", "voice", "voice_details", "original_voice_s3_key", "params"]}),
         ("Result", {"fields": ["s3_key", "engine", "duration_seconds", "cost", "attempts"]}),
         ("Times", {"fields": ["created_at", "scheduled_for", "started_at", "finished_at"]}),
         ("Ledger", {"fields": ["ledger"]}),
@@ -114,6 +114,15 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:audio_generatedaudioclip_audio", args=[clip.pk])
         return format_html('<audio controls preload="none" src="{}" style="height:28px;width:150px"></audio>', url)
+
+    @admin.display(description="voice: provenance")
+    def voice_details(self, clip):
+        try:
+            voices = engines.get_engine(clip.service).voices()
+        except Exception:  # noqa: BLE001 - a remote engine that cannot list its voices
+            return "—"
+        voice = next((v for v in voices if v.id == clip.voice), None)
+        return f"{voice.name}: {voice.details or voice.description}" if voice else "—"
 
     @admin.display(description="ledger rows for this clip")
     def ledger(self, clip):

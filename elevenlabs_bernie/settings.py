@@ -74,6 +74,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Where people get the source of the version you run (AGPL-3.0 section 13): your repository or
+# an archive. Empty: the server offers its own files at /source.tar.gz.
+SOURCE_URL = env("SOURCE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -121,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "elevenlabs_bernie.context_processors.site",
             ],
         },
     },

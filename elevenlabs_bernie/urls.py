@@ -18,4 +18,5 @@ urlpatterns = [
     path("posts/", include("posts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("source.tar.gz", views.source_archive, name="source_archive"),
 ]

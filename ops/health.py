@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from audio import engines
 from audio.engines import registry
+from elevenlabs_bernie.version import version
 from ops.monitoring import task_queue
 
 logger = logging.getLogger(__name__)
@@ -155,4 +156,5 @@ def health_report() -> dict:
         check["ok"] if name != "engines" else all(engine["ok"] for engine in check.values())
         for name, check in checks.items()
     )
-    return {"status": "ok" if ok else "unavailable", "time": timezone.now().isoformat(), "checks": checks}
+    return {"status": "ok" if ok else "unavailable", "version": version(), "time": timezone.now().isoformat(),
+            "checks": checks}

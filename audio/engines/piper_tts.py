@@ -275,9 +275,32 @@ def _describe_extra_voice(voice_id: str, config_path: Path) -> Voice:
     dataset = config.get("dataset") or voice_id
     where = f"{language_name} ({region})" if region else language_name
     details = ", ".join(x for x in (where, f"{quality} quality" if quality else "") if x)
+    card = model_card(config_path.parent, voice_id)
     return Voice(
         id=voice_id,
         name=str(dataset).replace("_", " ").title(),
-        description=f"Piper voice “{voice_id}” from the voices folder"
-        + (f": {details}." if details else "."),
+        description="A Piper voice added by your operator" + (f": {details}." if details else "."),
+        details=f"Piper voice “{voice_id}” from the voices folder. "
+        + (f"Its model card says: {card}" if card else "It came without a model card: ask your operator where it is from."),
     )
+
+
+MODEL_CARD_MAX_CHARS = 800
+
+
+def model_card(folder: Path, voice_id: str) -> str:
+    """The voice's MODEL_CARD (``<id>.MODEL_CARD``, or ``MODEL_CARD`` when the folder holds one
+    voice) as one line of text: Markdown headings and bullets dropped, links kept as written."""
+    candidates = [folder / f"{voice_id}.MODEL_CARD"]
+    if len(list(folder.glob("*.onnx"))) == 1:
+        candidates.append(folder / "MODEL_CARD")
+    for path in candidates:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        lines = [line.strip().lstrip("*-").strip() for line in text.splitlines()]
+        words = " ".join(line if line.endswith((".", ":")) else f"{line}." for line in lines
+                         if line and not line.startswith("#"))
+        return words[:MODEL_CARD_MAX_CHARS] + ("…" if len(words) > MODEL_CARD_MAX_CHARS else "")
+    return ""

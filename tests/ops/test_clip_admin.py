@@ -9,7 +9,7 @@ from accounts.models import User
 from audio import generation, services
 from audio.models import GeneratedAudioClip
 from credits.models import LedgerReason, UsageLog
-from tests.factories import UserFactory, request_clip
+from tests.factories import UserFactory, make_clip, request_clip
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +211,11 @@ class TestLifecycleLogs:
             assert {"engine", "duration_s", "outcome"} <= event.keys()
         assert events[5]["outcome"] == "done" and events[5]["duration_s"] is not None
         assert events[5]["engine"]
+
+
+def test_the_clip_page_shows_the_voices_provenance(admin_client):
+    clip = make_clip(UserFactory(), voice="woman")
+
+    html = admin_client.get(reverse("admin:audio_generatedaudioclip_change", args=[clip.pk])).content.decode()
+
+    assert "Woman: Made from Piper&#x27;s male “joe” voice" in html and "CC0" in html
