@@ -17,6 +17,17 @@ from tests.factories import UserFactory
 from tests.support import API_KEY, EngineServer, free_port, require_tool
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that never touch the database `no_db`: CI runs them once (on SQLite), not
+    once per database (pytest -m "not no_db" on PostgreSQL and MariaDB)."""
+    for item in items:
+        if item.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.no_db)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """allauth's rate limits and anonymous sessions live in the cache: start each test clean."""
