@@ -55,6 +55,24 @@ class TestProceduralSfx:
         assert first == again
         assert first != other
 
+    @pytest.mark.parametrize("kind", list(VOCABULARY))
+    def test_every_kind_honours_the_seed(self, sfx, kind):
+        first = sfx.generate(ask(kind, duration=2.0, seed=1)).wav
+        again = sfx.generate(ask(kind, duration=2.0, seed=1)).wav
+        other = sfx.generate(ask(kind, duration=2.0, seed=2)).wav
+
+        assert first == again
+        assert first != other
+
+    @pytest.mark.parametrize(
+        "kind", ["beep", "alarm", "siren", "phone ringing", "clock ticking", "bell"]
+    )
+    def test_a_seeded_start_leaves_no_short_clip_silent(self, sfx, kind):
+        for seed in range(20):
+            samples, _ = decode(sfx.generate(ask(f"slow {kind}", duration=0.5, seed=seed)).wav)
+
+            assert rms(samples) > 0.01, seed
+
     def test_no_seed_gives_a_fresh_clip_each_time(self, sfx):
         first = sfx.generate(ask("wind", duration=1)).wav
         again = sfx.generate(ask("wind", duration=1)).wav

@@ -236,7 +236,8 @@ def explosion(ctx: Context):
 
 
 def _tone_pattern(ctx: Context, freqs, on, off, group=1, group_gap=0.0, start=0.1):
-    """Beeps: `group` tones of length `on` separated by `off`, then `group_gap`, repeated."""
+    """Beeps: `group` tones of length `on` separated by `off`, then `group_gap`, repeated from
+    `start`. Each tone starts at a random phase."""
     t = ctx.time()
     out = np.zeros(ctx.n)
     cycle = group * (on + off) + group_gap
@@ -248,30 +249,39 @@ def _tone_pattern(ctx: Context, freqs, on, off, group=1, group_gap=0.0, start=0.
         x = local - s
         gate += inside * np.minimum(np.minimum(x, on - x) / 0.005, 1)
     for f in freqs:
-        out += np.sin(2 * np.pi * f * t)
+        out += np.sin(2 * np.pi * f * t + ctx.rng.uniform(0, 2 * np.pi))
     return out * gate
 
 
+def _first_at(ctx: Context, latest: float) -> float:
+    """When a regular pattern starts: a seeded moment early enough for a short clip."""
+    return ctx.rng.uniform(0.05, min(latest, 0.4 * ctx.duration))
+
+
 def beep(ctx: Context):
-    return _tone_pattern(ctx, (1000,), on=0.15, off=0.85 / ctx.rate)
+    pitch = 1000 * ctx.rng.uniform(0.97, 1.03)
+    return _tone_pattern(ctx, (pitch,), on=0.15, off=0.85 / ctx.rate, start=_first_at(ctx, 0.35))
 
 
 def alarm(ctx: Context):
+    detune = ctx.rng.uniform(0.93, 1.07)
     return _tone_pattern(
         ctx,
-        (2400, 2600),
+        (2400 * detune, 2600 * detune),
         on=0.07 / ctx.rate,
         off=0.07 / ctx.rate,
         group=4,
         group_gap=0.45 / ctx.rate,
+        start=_first_at(ctx, 0.3),
     )
 
 
 def siren(ctx: Context):
     t = ctx.time()
-    period = 4.0 / ctx.rate
-    x = (1 - np.cos(2 * np.pi * t / period)) / 2
-    freq = 650 + 850 * x
+    period = 4.0 / ctx.rate * ctx.rng.uniform(0.85, 1.15)
+    x = (1 - np.cos(2 * np.pi * (t / period + ctx.rng.uniform(0, 1)))) / 2
+    low = ctx.rng.uniform(0.92, 1.08)
+    freq = (650 + 850 * x) * low
     phase = 2 * np.pi * np.cumsum(freq) / ctx.sr
     return np.sin(phase) + 0.45 * np.sin(2 * phase) + 0.2 * np.sin(3 * phase)
 
@@ -387,8 +397,9 @@ def helicopter(ctx: Context):
 
 def phone(ctx: Context):
     t = ctx.time()
-    tone = _tone_pattern(ctx, (400, 450), on=0.4, off=0.2, group=2, group_gap=1.8, start=0.1)
-    return tone * (0.8 + 0.2 * np.sin(2 * np.pi * 20 * t))
+    start = _first_at(ctx, 0.6)
+    tone = _tone_pattern(ctx, (400, 450), on=0.4, off=0.2, group=2, group_gap=1.8, start=start)
+    return tone * (0.8 + 0.2 * np.sin(2 * np.pi * 20 * t + ctx.rng.uniform(0, 2 * np.pi)))
 
 
 def dripping(ctx: Context):

@@ -165,7 +165,7 @@ VOCABULARY: dict[str, SoundKind] = {
         SoundKind(
             "beep",
             ("beep", "beeping", "beeps", "bleep", "ping", "microwave beep", "censor beep"),
-            "A 1 kHz beep once a second.",
+            "A beep near 1 kHz once a second.",
             "beep",
         ),
         SoundKind(
