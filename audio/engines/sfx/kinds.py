@@ -23,6 +23,11 @@ from .dsp import (
 )
 
 
+def _first_at(ctx: Context, latest: float) -> float:
+    """When a regular pattern starts: a seeded moment early enough for a short clip."""
+    return ctx.rng.uniform(0.05, min(latest, 0.4 * ctx.duration))
+
+
 def rain(ctx: Context):
     noise = ctx.rng.standard_normal(ctx.n)
     bed = shape(noise, lo=500 / ctx.intensity**0.5, hi=9000, tilt=-0.3) * wobble(ctx, 0.5, 0.8, 1.0)
@@ -140,16 +145,18 @@ def door_knock(ctx: Context):
 
 
 def clock(ctx: Context):
-    interval = 0.5 / ctx.rate
+    interval = 0.5 / ctx.rate * ctx.rng.uniform(0.96, 1.04)
+    start = _first_at(ctx, 0.45)
+    pitch = ctx.rng.uniform(0.88, 1.12)  # each clock has its own tick
     out = 0
-    for i, scale in enumerate((1.0, 0.85)):
+    for i, scale in enumerate((pitch, pitch * 0.85)):
         kernel = ring(
             ctx,
             [(3100 * scale, 1, 0.004), (5200 * scale, 0.6, 0.003), (1500 * scale, 0.4, 0.012)],
             0.06,
         )
         out = out + place(
-            ctx, regular_times(ctx, 2 * interval, start=0.1 + i * interval), unit(kernel)
+            ctx, regular_times(ctx, 2 * interval, start=start + i * interval), unit(kernel)
         )
     return out
 
@@ -253,11 +260,6 @@ def _tone_pattern(ctx: Context, freqs, on, off, group=1, group_gap=0.0, start=0.
     return out * gate
 
 
-def _first_at(ctx: Context, latest: float) -> float:
-    """When a regular pattern starts: a seeded moment early enough for a short clip."""
-    return ctx.rng.uniform(0.05, min(latest, 0.4 * ctx.duration))
-
-
 def beep(ctx: Context):
     pitch = 1000 * ctx.rng.uniform(0.97, 1.03)
     return _tone_pattern(ctx, (pitch,), on=0.15, off=0.85 / ctx.rate, start=_first_at(ctx, 0.35))
@@ -336,7 +338,9 @@ def stream(ctx: Context):
 
 
 def bell(ctx: Context):
-    f0 = 440 / ctx.intensity
+    f0 = 440 / ctx.intensity * ctx.rng.uniform(0.9, 1.1)
+    start = _first_at(ctx, 0.6)
+    interval = 2.5 / ctx.rate * ctx.rng.uniform(0.9, 1.1)
     partials = [
         (f0 * r, a, d / ctx.intensity**-0.5)
         for r, a, d in (
@@ -351,7 +355,7 @@ def bell(ctx: Context):
         )
     ]
     kernel = unit(ring(ctx, partials, min(ctx.duration, 5.0)))
-    return place(ctx, regular_times(ctx, 2.5 / ctx.rate, start=0.05), kernel)
+    return place(ctx, regular_times(ctx, interval, start=start), kernel)
 
 
 def typing(ctx: Context):

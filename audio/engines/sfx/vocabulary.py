@@ -245,7 +245,7 @@ VOCABULARY: dict[str, SoundKind] = {
         SoundKind(
             "bell",
             ("bell", "bells", "church bell", "chime", "chimes", "ding", "gong", "bell tolling"),
-            "A struck bell with inharmonic partials, every 2.5 s (heavy: a big low bell).",
+            "A struck bell with inharmonic partials, every ~2.5 s (heavy: a big low bell).",
             "bell",
         ),
         SoundKind(
