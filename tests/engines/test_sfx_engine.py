@@ -133,6 +133,34 @@ class TestProceduralSfx:
             sfx.validate(GenerationRequest(voice="joe", text="rain"))
 
 
+def high_passed(samples, rate=22050, cutoff=2000.0):
+    spectrum = np.fft.rfft(samples)
+    spectrum[np.fft.rfftfreq(len(samples), 1 / rate) < cutoff] = 0
+    return np.fft.irfft(spectrum, len(samples))
+
+
+def excess_kurtosis(samples) -> float:
+    """0 for Gaussian noise; large when a few short events stand out of a quieter bed."""
+    centred = samples - np.mean(samples)
+    return float(np.mean(centred**4) / np.mean(centred**2) ** 2 - 3)
+
+
+class TestRain:
+    DROPS_AUDIBLE = 3.0  # excess kurtosis above 2 kHz, where the drops are
+
+    def test_the_statistic_reads_about_zero_for_noise(self):
+        noise = np.random.default_rng(0).standard_normal(5 * 22050)
+
+        assert abs(excess_kurtosis(high_passed(noise))) < 0.3
+
+    @pytest.mark.parametrize("prompt", ["light rain", "heavy rain"])
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_has_drops_that_stand_out_of_the_noise_bed(self, sfx, prompt, seed):
+        samples, rate = decode(sfx.generate(ask(prompt, duration=5.0, seed=seed)).wav)
+
+        assert excess_kurtosis(high_passed(samples, rate)) > self.DROPS_AUDIBLE
+
+
 class TestKinds:
     def test_there_are_twenty_five_kinds_each_with_its_renderer(self):
         renderers = {kind.id: getattr(kinds, kind.renderer, None) for kind in VOCABULARY.values()}

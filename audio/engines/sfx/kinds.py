@@ -29,16 +29,19 @@ def _first_at(ctx: Context, latest: float) -> float:
 
 
 def rain(ctx: Context):
+    """A bed of rain noise with single drops on top, sparse and loud enough over the bed to be
+    heard one by one (heavy: more drops and a louder bed)."""
     noise = ctx.rng.standard_normal(ctx.n)
-    bed = shape(noise, lo=500 / ctx.intensity**0.5, hi=9000, tilt=-0.3) * wobble(ctx, 0.5, 0.8, 1.0)
+    bed = shape(noise, lo=500 / ctx.intensity**0.5, hi=5000, tilt=-0.8) * wobble(ctx, 0.5, 0.8, 1.0)
     drops = np.zeros(ctx.n)
     for _ in range(4):
         kernel = burst(
             ctx, 0.02, ctx.rng.uniform(0.002, 0.006), lo=ctx.rng.uniform(1500, 3500), hi=8000
         )
-        times = random_times(ctx, 25 * ctx.intensity)
-        drops += place(ctx, times, unit(kernel), ctx.rng.uniform(0.1, 1.0, len(times)))
-    return unit(bed) * 0.6 * min(ctx.intensity, 1.5) + unit(drops) * 0.5
+        times = random_times(ctx, 8 * ctx.intensity)
+        drops += place(ctx, times, unit(kernel), ctx.rng.uniform(0.25, 1.0, len(times)))
+    # The bed at unit RMS; a full drop peaks 6 times above it (a little less in a downpour).
+    return bed / np.sqrt(np.mean(bed**2)) + drops * 6.0 / ctx.intensity**0.3
 
 
 def wind(ctx: Context):
