@@ -100,6 +100,11 @@ class TestProceduralSfx:
 
             assert rms(samples) > 0.01, seed
 
+    def test_renders_a_drop_jittered_past_the_end_of_a_short_clip(self, sfx):
+        samples, rate = decode(sfx.generate(ask("slow dripping", duration=0.5, seed=13)).wav)
+
+        assert len(samples) == rate // 2
+
     def test_no_seed_gives_a_fresh_clip_each_time(self, sfx):
         first = sfx.generate(ask("wind", duration=1)).wav
         again = sfx.generate(ask("wind", duration=1)).wav

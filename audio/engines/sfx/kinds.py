@@ -416,6 +416,8 @@ def dripping(ctx: Context):
         note = sweep_tone(ctx, f, f * 2.4, 0.05)
         note *= np.exp(-np.arange(len(note)) / (0.012 * ctx.sr))
         i = int(max(start, 0) * ctx.sr)
+        if i >= ctx.n:  # jittered past the end of a short clip
+            continue
         end = min(i + len(note), ctx.n)
         out[i:end] += note[: end - i]
     return out + convolve(out, room(ctx, seconds=0.6, decay=0.1, hi=3000)) * 0.3
