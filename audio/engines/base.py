@@ -10,9 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DURATION_MIN_SECONDS = 0.5
-DURATION_MAX_SECONDS = 22.0
-DURATION_DEFAULT_SECONDS = 5.0
 SEED_MAX = 2**32 - 1
 
 
@@ -120,27 +117,6 @@ def clean_text(text: str) -> str:
     if not any(ch.isalnum() for ch in text):
         raise EngineValidationError("The text has no words to speak.")
     return text
-
-
-def clean_prompt(prompt: str) -> str:
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise EngineValidationError("Describe the sound you want.")
-    return prompt.strip()
-
-
-def clean_duration(duration: float | None) -> float | None:
-    if duration is None:
-        return None
-    try:
-        duration = float(duration)
-    except (TypeError, ValueError):
-        raise EngineValidationError("The duration must be a number of seconds.") from None
-    if not DURATION_MIN_SECONDS <= duration <= DURATION_MAX_SECONDS:
-        raise EngineValidationError(
-            f"The duration must be between {DURATION_MIN_SECONDS:g} and "
-            f"{DURATION_MAX_SECONDS:g} seconds."
-        )
-    return duration
 
 
 def clean_seed(seed: int | None) -> int | None:

@@ -13,6 +13,24 @@ def ask(text: str, **params) -> GenerationRequest:
     return GenerationRequest(text=text, params=params)
 
 
+def similarity(a, b) -> float:
+    """How alike two clips sound, at most 1: the lower of the correlations of their 20 ms
+    loudness envelopes and of their magnitude spectra (in 100-bin bands)."""
+
+    def envelope(x, size=441):
+        frames = len(x) // size
+        return np.sqrt(np.mean(x[: frames * size].reshape(frames, size) ** 2, axis=1))
+
+    def spectrum(x, bands=100):
+        magnitude = np.abs(np.fft.rfft(x))
+        return magnitude[: len(magnitude) // bands * bands].reshape(-1, bands).mean(axis=1)
+
+    return min(
+        float(np.corrcoef(envelope(a), envelope(b))[0, 1]),
+        float(np.corrcoef(spectrum(a), spectrum(b))[0, 1]),
+    )
+
+
 class TestProceduralSfx:
     @pytest.mark.parametrize("kind", list(VOCABULARY))
     def test_every_kind_is_audible_and_as_long_as_asked(self, sfx, kind):
@@ -55,6 +73,38 @@ class TestProceduralSfx:
         assert first == again
         assert first != other
 
+    @pytest.mark.parametrize("kind", list(VOCABULARY))
+    def test_every_kind_honours_the_seed(self, sfx, kind):
+        first = sfx.generate(ask(kind, duration=2.0, seed=1)).wav
+        again = sfx.generate(ask(kind, duration=2.0, seed=1)).wav
+        other = sfx.generate(ask(kind, duration=2.0, seed=2)).wav
+
+        assert first == again
+        assert first != other
+
+    @pytest.mark.parametrize("kind", list(VOCABULARY))
+    def test_every_kind_sounds_different_for_another_seed(self, sfx, kind):
+        first, _ = decode(sfx.generate(ask(kind, duration=4.0, seed=1)).wav)
+        other, _ = decode(sfx.generate(ask(kind, duration=4.0, seed=2)).wav)
+
+        # Differing only in phase is not enough: the loudness over time or the spectrum
+        # must change as well.
+        assert similarity(first, other) < 0.97
+
+    @pytest.mark.parametrize(
+        "kind", ["beep", "alarm", "siren", "phone ringing", "clock ticking", "bell"]
+    )
+    def test_a_seeded_start_leaves_no_short_clip_silent(self, sfx, kind):
+        for seed in range(20):
+            samples, _ = decode(sfx.generate(ask(f"slow {kind}", duration=0.5, seed=seed)).wav)
+
+            assert rms(samples) > 0.01, seed
+
+    def test_renders_a_drop_jittered_past_the_end_of_a_short_clip(self, sfx):
+        samples, rate = decode(sfx.generate(ask("slow dripping", duration=0.5, seed=13)).wav)
+
+        assert len(samples) == rate // 2
+
     def test_no_seed_gives_a_fresh_clip_each_time(self, sfx):
         first = sfx.generate(ask("wind", duration=1)).wav
         again = sfx.generate(ask("wind", duration=1)).wav
@@ -86,6 +136,34 @@ class TestProceduralSfx:
 
         with pytest.raises(EngineValidationError, match="Unknown voice"):
             sfx.validate(GenerationRequest(voice="joe", text="rain"))
+
+
+def high_passed(samples, rate=22050, cutoff=2000.0):
+    spectrum = np.fft.rfft(samples)
+    spectrum[np.fft.rfftfreq(len(samples), 1 / rate) < cutoff] = 0
+    return np.fft.irfft(spectrum, len(samples))
+
+
+def excess_kurtosis(samples) -> float:
+    """0 for Gaussian noise; large when a few short events stand out of a quieter bed."""
+    centred = samples - np.mean(samples)
+    return float(np.mean(centred**4) / np.mean(centred**2) ** 2 - 3)
+
+
+class TestRain:
+    DROPS_AUDIBLE = 3.0  # excess kurtosis above 2 kHz, where the drops are
+
+    def test_the_statistic_reads_about_zero_for_noise(self):
+        noise = np.random.default_rng(0).standard_normal(5 * 22050)
+
+        assert abs(excess_kurtosis(high_passed(noise))) < 0.3
+
+    @pytest.mark.parametrize("prompt", ["light rain", "heavy rain"])
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_has_drops_that_stand_out_of_the_noise_bed(self, sfx, prompt, seed):
+        samples, rate = decode(sfx.generate(ask(prompt, duration=5.0, seed=seed)).wav)
+
+        assert excess_kurtosis(high_passed(samples, rate)) > self.DROPS_AUDIBLE
 
 
 class TestKinds:

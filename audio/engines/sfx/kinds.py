@@ -23,17 +23,25 @@ from .dsp import (
 )
 
 
+def _first_at(ctx: Context, latest: float) -> float:
+    """When a regular pattern starts: a seeded moment early enough for a short clip."""
+    return ctx.rng.uniform(0.05, min(latest, 0.4 * ctx.duration))
+
+
 def rain(ctx: Context):
+    """A bed of rain noise with single drops on top, sparse and loud enough over the bed to be
+    heard one by one (heavy: more drops and a louder bed)."""
     noise = ctx.rng.standard_normal(ctx.n)
-    bed = shape(noise, lo=500 / ctx.intensity**0.5, hi=9000, tilt=-0.3) * wobble(ctx, 0.5, 0.8, 1.0)
+    bed = shape(noise, lo=500 / ctx.intensity**0.5, hi=5000, tilt=-0.8) * wobble(ctx, 0.5, 0.8, 1.0)
     drops = np.zeros(ctx.n)
     for _ in range(4):
         kernel = burst(
             ctx, 0.02, ctx.rng.uniform(0.002, 0.006), lo=ctx.rng.uniform(1500, 3500), hi=8000
         )
-        times = random_times(ctx, 25 * ctx.intensity)
-        drops += place(ctx, times, unit(kernel), ctx.rng.uniform(0.1, 1.0, len(times)))
-    return unit(bed) * 0.6 * min(ctx.intensity, 1.5) + unit(drops) * 0.5
+        times = random_times(ctx, 8 * ctx.intensity)
+        drops += place(ctx, times, unit(kernel), ctx.rng.uniform(0.25, 1.0, len(times)))
+    # The bed at unit RMS; a full drop peaks 6 times above it (a little less in a downpour).
+    return bed / np.sqrt(np.mean(bed**2)) + drops * 6.0 / ctx.intensity**0.3
 
 
 def wind(ctx: Context):
@@ -140,16 +148,18 @@ def door_knock(ctx: Context):
 
 
 def clock(ctx: Context):
-    interval = 0.5 / ctx.rate
+    interval = 0.5 / ctx.rate * ctx.rng.uniform(0.96, 1.04)
+    start = _first_at(ctx, 0.45)
+    pitch = ctx.rng.uniform(0.88, 1.12)  # each clock has its own tick
     out = 0
-    for i, scale in enumerate((1.0, 0.85)):
+    for i, scale in enumerate((pitch, pitch * 0.85)):
         kernel = ring(
             ctx,
             [(3100 * scale, 1, 0.004), (5200 * scale, 0.6, 0.003), (1500 * scale, 0.4, 0.012)],
             0.06,
         )
         out = out + place(
-            ctx, regular_times(ctx, 2 * interval, start=0.1 + i * interval), unit(kernel)
+            ctx, regular_times(ctx, 2 * interval, start=start + i * interval), unit(kernel)
         )
     return out
 
@@ -236,7 +246,8 @@ def explosion(ctx: Context):
 
 
 def _tone_pattern(ctx: Context, freqs, on, off, group=1, group_gap=0.0, start=0.1):
-    """Beeps: `group` tones of length `on` separated by `off`, then `group_gap`, repeated."""
+    """Beeps: `group` tones of length `on` separated by `off`, then `group_gap`, repeated from
+    `start`. Each tone starts at a random phase."""
     t = ctx.time()
     out = np.zeros(ctx.n)
     cycle = group * (on + off) + group_gap
@@ -248,30 +259,34 @@ def _tone_pattern(ctx: Context, freqs, on, off, group=1, group_gap=0.0, start=0.
         x = local - s
         gate += inside * np.minimum(np.minimum(x, on - x) / 0.005, 1)
     for f in freqs:
-        out += np.sin(2 * np.pi * f * t)
+        out += np.sin(2 * np.pi * f * t + ctx.rng.uniform(0, 2 * np.pi))
     return out * gate
 
 
 def beep(ctx: Context):
-    return _tone_pattern(ctx, (1000,), on=0.15, off=0.85 / ctx.rate)
+    pitch = 1000 * ctx.rng.uniform(0.97, 1.03)
+    return _tone_pattern(ctx, (pitch,), on=0.15, off=0.85 / ctx.rate, start=_first_at(ctx, 0.35))
 
 
 def alarm(ctx: Context):
+    detune = ctx.rng.uniform(0.93, 1.07)
     return _tone_pattern(
         ctx,
-        (2400, 2600),
+        (2400 * detune, 2600 * detune),
         on=0.07 / ctx.rate,
         off=0.07 / ctx.rate,
         group=4,
         group_gap=0.45 / ctx.rate,
+        start=_first_at(ctx, 0.3),
     )
 
 
 def siren(ctx: Context):
     t = ctx.time()
-    period = 4.0 / ctx.rate
-    x = (1 - np.cos(2 * np.pi * t / period)) / 2
-    freq = 650 + 850 * x
+    period = 4.0 / ctx.rate * ctx.rng.uniform(0.85, 1.15)
+    x = (1 - np.cos(2 * np.pi * (t / period + ctx.rng.uniform(0, 1)))) / 2
+    low = ctx.rng.uniform(0.92, 1.08)
+    freq = (650 + 850 * x) * low
     phase = 2 * np.pi * np.cumsum(freq) / ctx.sr
     return np.sin(phase) + 0.45 * np.sin(2 * phase) + 0.2 * np.sin(3 * phase)
 
@@ -326,7 +341,9 @@ def stream(ctx: Context):
 
 
 def bell(ctx: Context):
-    f0 = 440 / ctx.intensity
+    f0 = 440 / ctx.intensity * ctx.rng.uniform(0.9, 1.1)
+    start = _first_at(ctx, 0.6)
+    interval = 2.5 / ctx.rate * ctx.rng.uniform(0.9, 1.1)
     partials = [
         (f0 * r, a, d / ctx.intensity**-0.5)
         for r, a, d in (
@@ -341,7 +358,7 @@ def bell(ctx: Context):
         )
     ]
     kernel = unit(ring(ctx, partials, min(ctx.duration, 5.0)))
-    return place(ctx, regular_times(ctx, 2.5 / ctx.rate, start=0.05), kernel)
+    return place(ctx, regular_times(ctx, interval, start=start), kernel)
 
 
 def typing(ctx: Context):
@@ -387,8 +404,9 @@ def helicopter(ctx: Context):
 
 def phone(ctx: Context):
     t = ctx.time()
-    tone = _tone_pattern(ctx, (400, 450), on=0.4, off=0.2, group=2, group_gap=1.8, start=0.1)
-    return tone * (0.8 + 0.2 * np.sin(2 * np.pi * 20 * t))
+    start = _first_at(ctx, 0.6)
+    tone = _tone_pattern(ctx, (400, 450), on=0.4, off=0.2, group=2, group_gap=1.8, start=start)
+    return tone * (0.8 + 0.2 * np.sin(2 * np.pi * 20 * t + ctx.rng.uniform(0, 2 * np.pi)))
 
 
 def dripping(ctx: Context):
@@ -398,6 +416,8 @@ def dripping(ctx: Context):
         note = sweep_tone(ctx, f, f * 2.4, 0.05)
         note *= np.exp(-np.arange(len(note)) / (0.012 * ctx.sr))
         i = int(max(start, 0) * ctx.sr)
+        if i >= ctx.n:  # jittered past the end of a short clip
+            continue
         end = min(i + len(note), ctx.n)
         out[i:end] += note[: end - i]
     return out + convolve(out, room(ctx, seconds=0.6, decay=0.1, hi=3000)) * 0.3

@@ -165,7 +165,7 @@ VOCABULARY: dict[str, SoundKind] = {
         SoundKind(
             "beep",
             ("beep", "beeping", "beeps", "bleep", "ping", "microwave beep", "censor beep"),
-            "A 1 kHz beep once a second.",
+            "A beep near 1 kHz once a second.",
             "beep",
         ),
         SoundKind(
@@ -245,7 +245,7 @@ VOCABULARY: dict[str, SoundKind] = {
         SoundKind(
             "bell",
             ("bell", "bells", "church bell", "chime", "chimes", "ding", "gong", "bell tolling"),
-            "A struck bell with inharmonic partials, every 2.5 s (heavy: a big low bell).",
+            "A struck bell with inharmonic partials, every ~2.5 s (heavy: a big low bell).",
             "bell",
         ),
         SoundKind(
