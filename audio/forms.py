@@ -17,12 +17,7 @@ from django.utils.functional import cached_property
 
 from audio import engines, services
 from audio.engines import GenerationRequest, registry
-from audio.engines.sfx.vocabulary import (
-    DURATION_DEFAULT_SECONDS,
-    DURATION_MAX_SECONDS,
-    DURATION_MIN_SECONDS,
-    duration_in_prompt,
-)
+from audio.engines.sfx.vocabulary import DURATION_DEFAULT_SECONDS, clean_duration, duration_in_prompt
 
 SEED_MAX = 2**31 - 1
 _PLAIN_DECIMAL = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,6})?", re.ASCII)
@@ -36,7 +31,7 @@ class PlainDecimalField(forms.FloatField):
     """A number of seconds written as plain ASCII digits ("4", "2.5"): not "1_0", not "２"."""
 
     def to_python(self, value):
-        if value in self.empty_values:
+        if value in self.empty_values or not str(value).strip():
             return None
         text = str(value).strip()
         if not _PLAIN_DECIMAL.fullmatch(text):
@@ -190,12 +185,19 @@ class SoundEffectsForm(ClipForm):
         return prompt
 
     def clean_duration(self):
-        duration = self.cleaned_data.get("duration")
-        if duration is not None and not DURATION_MIN_SECONDS <= duration <= DURATION_MAX_SECONDS:
-            raise forms.ValidationError(
-                f"The duration must be between {DURATION_MIN_SECONDS:g} and {DURATION_MAX_SECONDS:g} seconds."
-            )
-        return duration
+        try:
+            return clean_duration(self.cleaned_data.get("duration"))  # the synthesizer's range
+        except engines.EngineValidationError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self):
+        prompt = self.cleaned_data.get("prompt")
+        if prompt and "prompt" not in self.errors:
+            try:
+                clean_duration(duration_in_prompt(prompt))
+            except engines.EngineValidationError as exc:
+                self.add_error("prompt", f"{exc} (The length written in the description counts.)")
+        return super().clean()
 
     def resolved_duration(self) -> float:
         from_prompt = duration_in_prompt(self.cleaned_data.get("prompt", ""))
