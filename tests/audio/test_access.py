@@ -86,6 +86,30 @@ class TestLocalAudio:
         assert tail.status_code == 206 and tail["Content-Range"] == f"bytes {size - 10}-{size - 1}/{size}"
         assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{size}"
 
+    @pytest.mark.parametrize("headers", [{}, {"range": "bytes=100-199"}, {"range": "bytes=-10"}, {"range": "bytes=999999-"}],
+                             ids=["whole", "range", "suffix", "unsatisfiable"])
+    def test_head_answers_like_get_without_a_body(self, client, done_clip, headers):
+        from django.test import RequestFactory
+
+        from audio.views import clip_audio
+
+        url = f"/app/clips/{done_clip.id}/audio/"
+        compared = ("Content-Type", "Content-Length", "Accept-Ranges", "Content-Range", "Content-Disposition", "Cache-Control")
+
+        def as_built(method):  # the view's own response, before a server or the test client drops a body
+            request = getattr(RequestFactory(), method)(url, headers=headers)
+            request.user = done_clip.user
+            return clip_audio(request, done_clip.id)
+
+        get, head = as_built("get"), as_built("head")
+        client.force_login(done_clip.user)
+
+        assert head.status_code == get.status_code == client.head(url, headers=headers).status_code
+        assert [head.get(h) for h in compared] == [get.get(h) for h in compared]
+        assert not head.streaming and head.content == b""
+        if get.status_code != 416:
+            assert get.streaming and int(get["Content-Length"]) == len(b"".join(get.streaming_content)) > 0
+
     def test_absurd_range_numbers_get_the_whole_file_not_an_error(self, client, done_clip):
         client.force_login(done_clip.user)
 

@@ -114,3 +114,28 @@ def test_ledger_sums_to_the_balance_after_a_failure_and_refund():
     total = UsageLog.objects.filter(user=user).aggregate(total=Sum("credits"))["total"]
     assert _balance(user) == 10000 == 10000 + total
     assert UsageLog.objects.filter(refund_of=clip).count() == 1
+
+
+@pytest.mark.django_db
+class TestSoundEffectDuration:
+    @pytest.mark.parametrize("duration", ["1_0", "\uff12", "2e0", "0x2", " 2.5.1", "nan", "inf"])
+    def test_anything_but_a_plain_decimal_number_is_refused_and_nothing_is_charged(self, client, duration):
+        user = UserFactory(credits=100)
+        client.force_login(user)
+
+        response = client.post("/app/sound-effects/", {"prompt": "thunder", "duration": duration},
+                               headers={"accept": "application/json"})
+
+        assert response.status_code == 400
+        assert response.json()["errors"]["duration"][0]["message"] == "The duration must be a number of seconds, such as 4 or 2.5."
+        assert _balance(user) == 100 and not GeneratedAudioClip.objects.exists()
+
+    def test_a_plain_decimal_number_is_accepted(self, client):
+        user = UserFactory(credits=100)
+        client.force_login(user)
+
+        response = client.post("/app/sound-effects/", {"prompt": "thunder", "duration": "2.5"},
+                               headers={"accept": "application/json"})
+
+        assert response.status_code == 201
+        assert GeneratedAudioClip.objects.get().params["duration"] == 2.5
