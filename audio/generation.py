@@ -61,6 +61,9 @@ def clip_generate(*, clip_id: str) -> Attempt:
     except _Retryable as exc:
         return _retry_or_fail(clip, engine, exc.__cause__, began=began)
     except engines.EngineError as exc:  # refused or impossible: plain words by contract
+        # The library's own words, if any, are the exception's cause: the log gets them.
+        logger.info("clip %s refused by the %s engine: %s", clip.pk, engine.engine_name, exc,
+                    exc_info=exc if exc.__cause__ is not None else None)
         clip_fail(clip_id=clip.pk, error=str(exc))
         return Attempt()
     except FileNotFoundError:

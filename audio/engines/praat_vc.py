@@ -22,6 +22,8 @@ PITCH_FLOOR_HZ = 60.0
 PITCH_CEILING_HZ = 600.0
 FORMANT_EXPONENT = 0.25
 FORMANT_LIMITS = (0.80, 1.25)
+CANNOT_CONVERT = ("This recording could not be converted. Upload speech or singing recorded at 16 kHz or more "
+                  "(most recorders do).")
 
 
 def median_pitch(samples, sample_rate: int) -> float | None:
@@ -62,7 +64,10 @@ class PraatVoiceConversionEngine(Engine):
         from parselmouth.praat import call
 
         profile = PROFILES[voice]
-        source_pitch = median_pitch(samples, sample_rate)
+        try:
+            source_pitch = median_pitch(samples, sample_rate)
+        except parselmouth.PraatError as exc:  # e.g. a sample rate too low to analyse
+            raise PermanentEngineError(CANNOT_CONVERT) from exc
         if source_pitch is None:
             raise PermanentEngineError(
                 "We could not find a speaking or singing voice in this recording."
@@ -84,7 +89,7 @@ class PraatVoiceConversionEngine(Engine):
                 1.0,
             )
         except parselmouth.PraatError as exc:
-            raise PermanentEngineError(f"Praat could not convert this recording: {exc}") from None
+            raise PermanentEngineError(CANNOT_CONVERT) from exc  # Praat's words go to the log only
         return normalise_loudness(changed.values[0].copy())
 
 

@@ -120,6 +120,8 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
             result = self.server.engine.generate(request)
             key = self.store(result.wav)
         except (BadRequest, EngineValidationError, PermanentEngineError) as exc:
+            if exc.__cause__ is not None:  # a library's words: to the log, not to the client
+                logger.info("%s request refused: %s", self.server.spec.label, exc, exc_info=exc)
             self._reply(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
         except TransientEngineError as exc:
             self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
@@ -146,7 +148,8 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
             with default_storage.open(key, "rb") as stored:
                 return stored.read()
         except (FileNotFoundError, SuspiciousOperation, OSError):
-            raise BadRequest(f"No source audio at {key!r}.") from None
+            logger.info("no source audio at %r", key)
+            raise BadRequest("There is no source audio under that key.") from None
 
     def store(self, wav: bytes | None) -> str:
         if not wav:

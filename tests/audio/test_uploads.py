@@ -83,3 +83,38 @@ class TestAcceptedUpload:
 
         assert response.status_code == 403
         assert not GeneratedAudioClip.objects.exists()
+
+
+def _tone_at(sample_rate: int, seconds: float = 2.0) -> bytes:
+    """A real WAV file at a sample rate too low for Praat to analyse (it raises "Analysis
+    window too short")."""
+    import io
+
+    import numpy as np
+    import soundfile
+
+    t = np.arange(int(sample_rate * seconds)) / sample_rate
+    buffer = io.BytesIO()
+    soundfile.write(buffer, 0.5 * np.sin(2 * np.pi * sample_rate / 4 * t), sample_rate, format="WAV")
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+class TestAnUploadTheEngineCannotConvert:
+    def test_fails_in_plain_words_is_refunded_and_the_detail_is_logged(self, client, caplog):
+        from audio.engines.praat_vc import CANNOT_CONVERT
+
+        user = UserFactory(credits=1000)
+        client.force_login(user)
+        _post(client, "low.wav", _tone_at(50))
+        clip = GeneratedAudioClip.objects.get()
+
+        with caplog.at_level("INFO", logger="audio.generation"):
+            generation.clip_generate(clip_id=clip.id)
+
+        payload = client.get(f"/app/clips/{clip.id}/").json()
+        assert payload["status"] == "failed"
+        assert payload["error"] == CANNOT_CONVERT
+        assert User.objects.get(pk=user.pk).credits == 1000
+        assert f"clip {clip.id} refused by the praat engine" in caplog.text
+        assert "Analysis window too short" in caplog.text  # the traceback of the cause

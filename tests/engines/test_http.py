@@ -177,7 +177,27 @@ class TestInferenceServer:
         )
 
         assert reply.status_code == 400
-        assert "No source audio" in reply.json()["error"]
+        assert reply.json() == {"error": "There is no source audio under that key."}
+
+    def test_a_recording_the_engine_cannot_convert_is_a_plain_400(self, serve, settings, storage):
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from audio.engines.praat_vc import CANNOT_CONVERT
+        from tests.audio.test_uploads import _tone_at
+
+        serve("seedvc")
+        key = default_storage.save("seed-vc-audio-uploads/low.wav", ContentFile(_tone_at(50)))
+
+        reply = requests.post(
+            f"{settings.SEED_VC_API_ROUTE}/convert",
+            json={"source_audio_key": key, "target_voice": "woman"},
+            headers={"Authorization": KEY},
+            timeout=30,
+        )
+
+        assert reply.status_code == 400
+        assert reply.json() == {"error": CANNOT_CONVERT}
 
     def test_refuses_to_start_without_a_key(self):
         with pytest.raises(ValueError, match="API key is required"):

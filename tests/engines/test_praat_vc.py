@@ -74,3 +74,15 @@ class TestPraatVoiceConversion:
         converted, _ = decode(vc.generate(ask(voice="woman", source_key=key)).wav)
 
         assert rms(converted) > 0.03
+
+
+class TestRecordingsPraatCannotAnalyse:
+    def test_are_refused_in_plain_words_with_the_library_error_kept_as_the_cause(self, vc):
+        from audio.engines.praat_vc import CANNOT_CONVERT
+        from tests.audio.test_uploads import _tone_at
+
+        with pytest.raises(PermanentEngineError) as refused:
+            vc.generate(ask(voice="woman", source_audio=_tone_at(50)))
+
+        assert str(refused.value) == CANNOT_CONVERT
+        assert "Analysis window" in str(refused.value.__cause__)
