@@ -12,6 +12,7 @@ from allauth.core.ratelimit import respond_429
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts import emails
 from accounts.models import VerificationToken
 
 
@@ -21,6 +22,11 @@ def token_digest(key: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email: str) -> str:
+        """Sign-up and add-email: refuse look-alike addresses, keep the normal form (allauth
+        then checks it against the stored addresses, all in normal form)."""
+        return emails.clean(super().clean_email(email))
+
     def pre_authenticate(self, request, **credentials):
         """Too many failed logins answer 429 Too Many Requests, not just a form error."""
         try:

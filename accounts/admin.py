@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from credits.admin import adjust_credits
+from accounts import forms
 from accounts.models import Account, Session, User, VerificationToken
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = forms.AdminUserChangeForm
+    add_form = forms.AdminUserCreationForm
     actions = [adjust_credits]
     list_display = ["email", "name", "credits", "email_verified", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", ("email_verified", admin.EmptyFieldListFilter)]

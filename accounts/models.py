@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import hashers
+from accounts import emails, hashers
 from accounts.devices import describe_user_agent
 from core.ids import cuid_field
 
@@ -16,7 +16,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=emails.clean(email), **extra_fields)  # ValidationError if refused
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -31,11 +31,15 @@ class UserManager(BaseUserManager):
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
 
+    def get_by_natural_key(self, email):
+        """Any spelling of a stored address finds its user (sign-in, createsuperuser)."""
+        return self.get(email=emails.normalize(email or ""))
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     id = cuid_field()
     name = models.CharField(max_length=255, null=True, blank=True)
-    email = models.EmailField(max_length=191, unique=True, null=True)
+    email = emails.AddressField(max_length=191, unique=True, null=True)
     email_verified = models.DateTimeField(null=True, blank=True)
     image = models.CharField(max_length=1000, null=True, blank=True)
     password = models.CharField(max_length=128, null=True, blank=True)

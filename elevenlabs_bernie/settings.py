@@ -209,6 +209,15 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ElevenLabs-Bernie] "
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "add_email": "accounts.forms.AddEmailForm",
+    "login": "accounts.forms.LoginForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+}
+# Addresses are stored in one normal form (accounts/emails.py); the part before the @ must be
+# plain ASCII unless this is on (then look-alike mixes of alphabets are still refused).
+ACCOUNT_ALLOW_UNICODE_EMAIL_LOCAL_PARTS = env_bool("ACCOUNT_ALLOW_UNICODE_EMAIL_LOCAL_PARTS")
 
 # --- Email ------------------------------------------------------------------
 

@@ -10,7 +10,10 @@ Reads Prisma's tables ("User", "Account", "Session", "VerificationToken", "Post"
   verifies it (accounts.hashers.verify_raw_bcrypt) and re-encodes it with the project's bcrypt
   hasher on the first sign-in.
   Users without a password (OAuth-only) get an unusable password.
-* Emails are lowercased; a user whose email already belongs to another user is skipped.
+* Emails are stored in their normal form (accounts/emails.py: NFKC, lower case, IDNA domain);
+  a user whose address (in any spelling) already belongs to another user is skipped, and so is
+  one whose address a sign-up would refuse (a non-ASCII part before the @, unless
+  ACCOUNT_ALLOW_UNICODE_EMAIL_LOCAL_PARTS is on: then a second run imports them).
 * Credits are kept; one ``UsageLog`` IMPORT row per user records ``credits - 10000`` so the
   ledger invariant (10000 + sum of deltas == credits) holds.
 * Sessions: NextAuth's session tokens cannot become Django sessions (different cookie,
@@ -33,10 +36,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts import emails
 from accounts.models import STARTING_CREDITS, Account, Session, User, VerificationToken
 from audio.models import GeneratedAudioClip, Service
 from credits.services import record_imports
@@ -236,13 +241,19 @@ def _import_users(rows: list[dict], summary: Summary) -> set[str]:
     """Create the new users; return every source user id that now exists here (new or earlier)."""
     ids = [r["id"] for r in rows]
     present = _existing(User, "id", ids)
-    emails_taken = _existing(User, "email", [(r["email"] or "").strip().lower() or None for r in rows])
+    emails_taken = _existing(User, "email", [emails.normalize(r["email"]) if r["email"] else None for r in rows])
     users, ledger, seen_emails = [], [], set()
     for row in rows:
         if row["id"] in present:
             summary.skip("users", "already imported (same id)", row["id"])
             continue
-        email = (row["email"] or "").strip().lower() or None
+        email = None
+        if (row["email"] or "").strip():
+            try:
+                email = emails.clean(row["email"])
+            except ValidationError as exc:
+                summary.skip("users", f"email address refused ({exc.messages[0]})", f"{row['id']} <{row['email']}>")
+                continue
         if email and (email in emails_taken or email in seen_emails):
             summary.skip("users", "email already belongs to another user", f"{row['id']} <{email}>")
             continue
