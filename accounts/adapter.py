@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts import emails
 from accounts.models import VerificationToken
+from core.client_ip import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 def token_digest(key: str) -> str:
@@ -27,12 +31,21 @@ class AccountAdapter(DefaultAccountAdapter):
         then checks it against the stored addresses, all in normal form)."""
         return emails.clean(super().clean_email(email))
 
+    def get_client_ip(self, request) -> str:
+        """The address allauth's rate limits count by: the client's, behind TRUSTED_PROXY_COUNT
+        proxies (core/client_ip.py), not the proxy's."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     def pre_authenticate(self, request, **credentials):
         """Too many failed logins answer 429 Too Many Requests, not just a form error."""
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError as exc:
             if getattr(exc, "code", None) == "too_many_login_attempts":
+                logger.warning("sign-in refused: too many failed attempts from this address or for this login")
                 raise ImmediateHttpResponse(respond_429(request)) from None
             raise
 

@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.client_ip import client_ip
+
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 ANONYMOUS_PREFIX = "anon-session:"
 
@@ -132,10 +134,6 @@ class SessionStore(SessionBase):
     @classmethod
     def clear_expired(cls):
         _session_model().objects.filter(expires__lte=timezone.now()).delete()
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
