@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from credits.admin import adjust_credits
 from accounts import forms
-from accounts.models import Account, Session, User, VerificationToken
+from accounts.models import Account, OutgoingMail, Session, User, VerificationToken
 
 
 @admin.register(User)
@@ -62,4 +62,22 @@ class VerificationTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["identifier", "expires"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """Mail on its way out (accounts/mail.py): read-only; the content is gone once it is finished."""
+
+    list_display = ["subject", "recipients", "status", "attempts", "last_error", "last_error_at", "created_at", "sent_at"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["recipients", "subject", "id"]
+    ordering = ["-created_at", "id"]
+    exclude = ["message"]
+    readonly_fields = ["subject", "recipients", "status", "attempts", "last_error", "last_error_at", "created_at", "sent_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -151,3 +151,44 @@ class VerificationToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier} until {self.expires:%Y-%m-%d %H:%M}"
+
+
+class MailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutgoingMailQuerySet(models.QuerySet):
+    def queued(self):
+        return self.filter(status=MailStatus.QUEUED)
+
+    def retrying(self):
+        return self.queued().filter(attempts__gt=0)
+
+    def failed_since(self, moment):
+        return self.filter(status=MailStatus.FAILED, last_error_at__gte=moment)
+
+
+class OutgoingMail(models.Model):
+    """A message on its way out (accounts/mail.py): stored when the site sends mail, delivered by
+    the worker with retries; its content is cleared once it is sent or given up on."""
+
+    id = cuid_field()
+    subject = models.CharField(max_length=998, blank=True)
+    recipients = models.TextField(blank=True)
+    message = models.JSONField(default=dict)  # the parts to rebuild it; emptied when finished
+    status = models.CharField(max_length=16, choices=MailStatus.choices, default=MailStatus.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)  # a kind (SMTPConnectError), for operators
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutgoingMailQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "last_error_at"], name="outgoingmail_status_error")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.recipients}"

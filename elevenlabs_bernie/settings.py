@@ -224,22 +224,32 @@ ACCOUNT_ALLOW_UNICODE_EMAIL_LOCAL_PARTS = env_bool("ACCOUNT_ALLOW_UNICODE_EMAIL_
 
 EMAIL_HOST = env("EMAIL_HOST")
 if EMAIL_HOST:
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": EMAIL_HOST,
-                "port": env_int("EMAIL_PORT", 587),
-                "username": env("EMAIL_HOST_USER"),
-                "password": env("EMAIL_HOST_PASSWORD"),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
-                "timeout": 10,
-            },
-        }
+    _outgoing = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": EMAIL_HOST,
+            "port": env_int("EMAIL_PORT", 587),
+            "username": env("EMAIL_HOST_USER"),
+            "password": env("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+            "timeout": 10,
+        },
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-del EMAIL_HOST
+    _outgoing = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+MAILERS = {
+    # Sending mail stores it and queues it (accounts/mail.py): a request never waits on the mail
+    # server, and a server that is down delays mail instead of failing sign-up or a reset.
+    "default": {"BACKEND": "accounts.mail_backend.QueuedEmailBackend"},
+    # What the worker delivers with: SMTP when EMAIL_HOST is set, else the console (the log).
+    "outgoing": _outgoing,
+}
+del EMAIL_HOST, _outgoing
+# Seconds between delivery attempts of a mail the server did not take; one more attempt than
+# there are numbers (the default: 10 attempts over about 4 hours), then it is given up.
+MAIL_RETRY_BACKOFF_SECONDS = [
+    int(n) for n in env_list("MAIL_RETRY_BACKOFF_SECONDS", "10,30,60,120,300,600,1800,3600,7200")
+]
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ElevenLabs-Bernie <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

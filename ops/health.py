@@ -13,7 +13,12 @@ Checks, each ``{"ok": bool, ...}``:
 * ``engines``: each service's engine; HTTP engines answer ``GET /health`` (local engines
   report ok without a network call).
 
-Storage, tasks and engines are cached in the process for ``HEALTHZ_CACHE_SECONDS`` (default
+* ``mail``: reported, not judged (the site works while mail is delayed, so it never turns the
+  answer into 503): mail waiting to go out, mail being retried because the server did not take
+  it, mail given up on in the last 24 hours, and when and how the last attempt failed; its
+  ``ok`` is false while any mail is retrying or has been given up on in the last 24 hours.
+
+Storage, tasks, engines and mail are cached in the process for ``HEALTHZ_CACHE_SECONDS`` (default
 10) so the endpoint is cheap to poll. 200 when every check is ok, 503 otherwise. No auth,
 and no secrets: errors are reported as a kind, the details go to the log.
 """
@@ -24,6 +29,7 @@ import logging
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -31,6 +37,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import OutgoingMail
 from audio import engines
 from audio.engines import registry
 from elevenlabs_bernie.version import version
@@ -145,6 +152,26 @@ def check_engines() -> dict:
     return results
 
 
+def check_mail() -> dict:
+    now = timezone.now()
+    try:
+        mails = OutgoingMail.objects
+        retrying = mails.retrying().count()
+        failed = mails.failed_since(now - timedelta(hours=24)).count()
+        last = mails.exclude(last_error_at=None).order_by("-last_error_at").values("last_error_at", "last_error").first()
+        waiting = mails.queued().count()
+    except Exception as exc:  # noqa: BLE001
+        return _failure("mail", exc)
+    return {
+        "ok": not retrying and not failed,
+        "waiting": waiting,
+        "retrying": retrying,
+        "failed_last_24h": failed,
+        "last_failure_at": last["last_error_at"].isoformat() if last else None,
+        "last_failure": last["last_error"] if last else None,
+    }
+
+
 def health_report() -> dict:
     checks = {
         "database": check_database(),
@@ -156,5 +183,7 @@ def health_report() -> dict:
         check["ok"] if name != "engines" else all(engine["ok"] for engine in check.values())
         for name, check in checks.items()
     )
+    if checks["database"]["ok"]:
+        checks["mail"] = _cached("mail", check_mail)  # reported, not judged: see the docstring
     return {"status": "ok" if ok else "unavailable", "version": version(), "time": timezone.now().isoformat(),
             "checks": checks}

@@ -36,6 +36,17 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _mail_goes_through_the_queue(settings):
+    """As deployed: sending mail stores and queues it (accounts/mail.py); the worker's mailer is
+    Django's test outbox (the test runner would make every mailer the outbox, queue included).
+    tests/mail.sent_mail() runs the mail queue and returns the outbox."""
+    settings.MAILERS = {
+        "default": {"BACKEND": "accounts.mail_backend.QueuedEmailBackend"},
+        "outgoing": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+    }
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

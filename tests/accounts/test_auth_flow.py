@@ -175,16 +175,18 @@ class TestNoEnumeration:
 
 @pytest.mark.django_db
 class TestEmailConfirmation:
-    def test_confirmation_link_sets_email_verified_and_is_single_use(self, settings, mailoutbox):
+    def test_confirmation_link_sets_email_verified_and_is_single_use(self, settings, django_capture_on_commit_callbacks):
         import re
 
         from accounts.models import VerificationToken
+        from tests.mail import sent_mail
 
         settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
         client = _csrf_client()
-        _signup(client, "confirm@example.com")
+        with django_capture_on_commit_callbacks(execute=True):  # the mail is queued on commit
+            _signup(client, "confirm@example.com")
         assert VerificationToken.objects.filter(identifier="confirm@example.com").count() == 1
-        link = re.search(r"https?://[^/]+(/accounts/confirm-email/[^/\s]+/)", mailoutbox[-1].body).group(1)
+        link = re.search(r"https?://[^/]+(/accounts/confirm-email/[^/\s]+/)", sent_mail()[-1].body).group(1)
 
         first = _post_form(client, link, {})
         second = _csrf_client().get(link)
