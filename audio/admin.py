@@ -38,6 +38,9 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(GeneratedAudioClip)
 class GeneratedAudioClipAdmin(admin.ModelAdmin):
+    class Media:  # the status colours and the player's size: classes, not style attributes (CSP)
+        css = {"all": ["css/admin.css"]}
+
     list_display = ["short_id", "user", "service", "voice", "status_label", "short_error", "created", "duration", "player"]
     list_display_links = ["short_id"]
     list_filter = ["failed", StatusFilter, "service", "engine"]
@@ -90,8 +93,7 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="failed")
     def status_label(self, clip):
-        colours = {ClipStatus.DONE: "#2e7d32", ClipStatus.FAILED: "#c62828", ClipStatus.PENDING: "#8a6d00"}
-        return format_html('<strong style="color:{}">{}</strong>', colours[clip.status], ClipStatus(clip.status).label)
+        return format_html('<strong class="clip-status clip-status-{}">{}</strong>', clip.status, ClipStatus(clip.status).label)
 
     @admin.display(description="error")
     def short_error(self, clip):
@@ -113,7 +115,7 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
         if not clip.s3_key or clip.failed:
             return "—"
         url = reverse("admin:audio_generatedaudioclip_audio", args=[clip.pk])
-        return format_html('<audio controls preload="none" src="{}" style="height:28px;width:150px"></audio>', url)
+        return format_html('<audio class="clip-player" controls preload="none" src="{}"></audio>', url)
 
     @admin.display(description="voice: provenance")
     def voice_details(self, clip):

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from elevenlabs_bernie import database_url
 
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -126,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "elevenlabs_bernie.context_processors.site",
+                "django.template.context_processors.csp",  # csp_nonce: the admin's own tags carry it
             ],
         },
     },
@@ -350,6 +353,41 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def audio_origins() -> list[str]:
+    """Where the browser fetches clips from besides this site: the S3 endpoint that presigned
+    links point at (audio is a redirect there), plus CSP_EXTRA_MEDIA_ORIGINS (a CDN in front)."""
+    origins = env_list("CSP_EXTRA_MEDIA_ORIGINS")
+    bucket = env("S3_BUCKET_NAME")
+    endpoint = env("AWS_S3_ENDPOINT_URL")
+    if bucket and endpoint:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(endpoint)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    elif bucket:
+        region = env("AWS_REGION", "us-east-1")
+        origins += [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
+    return origins
+
+
+# Content-Security-Policy (Django's own middleware): scripts and styles only from this site's
+# static files (the admin's own tags carry the per-response nonce); no inline style attributes,
+# no inline scripts, no framing, forms post only here.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "media-src": [CSP.SELF, "blob:", *audio_origins()],
+    "connect-src": [CSP.SELF, *audio_origins()],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # --- i18n / time ------------------------------------------------------------
 
