@@ -372,22 +372,26 @@ def audio_origins() -> list[str]:
     return origins
 
 
-# Content-Security-Policy (Django's own middleware): scripts and styles only from this site's
-# static files (the admin's own tags carry the per-response nonce); no inline style attributes,
-# no inline scripts, no framing, forms post only here.
-SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
-    "font-src": [CSP.SELF],
-    "media-src": [CSP.SELF, "blob:", *audio_origins()],
-    "connect-src": [CSP.SELF, *audio_origins()],
-    "object-src": [CSP.NONE],
-    "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
-    "frame-ancestors": [CSP.NONE],
-}
+def content_security_policy() -> dict:
+    """Django's CSP middleware's policy: scripts and styles only from this site's static files
+    (the admin's own tags carry the per-response nonce); no inline style attributes, no inline
+    scripts, no framing; forms post only here; audio also from audio_origins()."""
+    return {
+        "default-src": [CSP.SELF],
+        "script-src": [CSP.SELF, CSP.NONCE],
+        "style-src": [CSP.SELF, CSP.NONCE],
+        "img-src": [CSP.SELF, "data:"],
+        "font-src": [CSP.SELF],
+        "media-src": [CSP.SELF, "blob:", *audio_origins()],
+        "connect-src": [CSP.SELF, *audio_origins()],
+        "object-src": [CSP.NONE],
+        "base-uri": [CSP.NONE],
+        "form-action": [CSP.SELF],
+        "frame-ancestors": [CSP.NONE],
+    }
+
+
+SECURE_CSP = content_security_policy()
 
 # --- i18n / time ------------------------------------------------------------
 

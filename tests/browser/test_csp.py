@@ -91,3 +91,32 @@ def test_every_page_works_under_the_policy(transactional_db, live_server, page, 
 
     assert watch.found == {}
     assert page.errors == []
+
+
+@pytest.mark.s3
+@pytest.mark.django_db(transaction=True)
+def test_audio_from_s3_plays_under_the_policy(transactional_db, live_server, chromium, client, s3_storage, settings):
+    from elevenlabs_bernie.settings import content_security_policy
+
+    settings.SECURE_CSP = content_security_policy()  # as built from the deployment's S3 variables
+    user = UserFactory(credits=1000)
+    clip = finish_clip(request_clip(user, "styletts2", text="Hello from the bucket.", voice="andreas"), wav_bytes(1.0))
+    client.force_login(user)
+    context = chromium.new_context()
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                          "url": live_server.url}])
+    page = context.new_page()
+    watch = CSPWatch(page, live_server.url)
+
+    watch.visit("/app/text-to-speech/")
+    duration = page.evaluate("""(url) => new Promise((resolve) => {
+        const audio = new Audio(url);
+        audio.addEventListener("loadedmetadata", () => resolve(audio.duration));
+        audio.addEventListener("error", () => resolve(-1));
+    })""", f"/app/clips/{clip.id}/audio/")
+    watch.collect("playing from S3")
+    context.close()
+
+    assert s3_storage["endpoint"] in " ".join(settings.SECURE_CSP["media-src"])
+    assert duration == pytest.approx(1.0, abs=0.05)  # loaded through the presigned redirect
+    assert watch.found == {}
