@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Session
-from tests.accounts.test_auth_flow import PASSWORD, _login, _use_redis_cache
+from tests.accounts.test_auth_flow import PASSWORD, _login, _post_form, _use_redis_cache
 from tests.factories import UserFactory
 
 PROXY = "10.0.0.2"
@@ -55,6 +55,23 @@ class TestBehindATrustedProxy:
         assert _login(attacker, victim.email, PASSWORD).status_code == 429
         assert signed_in.status_code == 302
         assert browser.session["_auth_user_id"] == victim.pk
+
+    @pytest.mark.parametrize(("action", "url_name", "field"), [
+        ("signup", "account_signup", "email"), ("reset_password", "account_reset_password", "email"),
+    ])
+    def test_the_sign_up_and_reset_limits_count_per_client_too(self, settings, action, url_name, field):
+        settings.TRUSTED_PROXY_COUNT = 1
+        settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, action: "3/m/ip"}
+        attacker, browser = BehindProxy(ATTACKER), BehindProxy(VICTIM)
+
+        def post(client, address):
+            return _post_form(client, reverse(url_name), {field: address, "password1": PASSWORD, "password2": PASSWORD})
+
+        statuses = [post(attacker, f"flood{i}@example.com").status_code for i in range(4)]
+        victim = post(browser, "victim@example.com")
+
+        assert statuses[-1] == 429 and 429 not in statuses[:3]
+        assert victim.status_code == 302
 
     def test_the_session_list_shows_each_browsers_own_address(self, settings):
         settings.TRUSTED_PROXY_COUNT = 1
