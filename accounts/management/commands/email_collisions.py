@@ -83,7 +83,8 @@ class Command(BaseCommand):
         for user_id, spelling, normal in rows:
             rewritten += User.objects.filter(pk=user_id, email=spelling).update(email=normal)
             for variant in EmailAddress.objects.filter(user_id=user_id, email=spelling):
-                twin = EmailAddress.objects.filter(user_id=user_id, email=normal).first()
+                # exclude(pk=...): a case-insensitive collation (MySQL) finds the variant itself.
+                twin = EmailAddress.objects.filter(user_id=user_id, email=normal).exclude(pk=variant.pk).first()
                 if twin is None:
                     variant.email = normal
                     variant.save(update_fields=["email"])
