@@ -9,13 +9,24 @@ changes is the voice's profile, the same targets the TTS voices use (voice_profi
 3. the intonation range is the target's pitch-range factor.
 
 Input is any upload probe_audio() accepts (WAV, MP3, OGG, FLAC, decoded with libsndfile),
-mixed to mono; the output keeps the input's sample rate and is loudness-normalised.
+mixed to mono block by block and, above 48 kHz, decimated (96 kHz -> 48 kHz) while it is
+read; the output has that rate and is loudness-normalised. Memory: Praat works in float64, so
+a 5-minute 48 kHz upload is ~115 MB per copy; one copy is made for the analysis and the
+conversion, and freed heap is returned to the system after the job.
 """
 
 from __future__ import annotations
 
 from .audio_files import decode_audio, encode_wav, normalise_loudness, probe_audio
-from .base import Engine, EngineResult, EngineValidationError, GenerationRequest, PermanentEngineError, Voice
+from .memory import release
+from .base import (
+    Engine,
+    EngineResult,
+    EngineValidationError,
+    GenerationRequest,
+    PermanentEngineError,
+    Voice,
+)
 from .voice_profiles import PROFILES
 
 PITCH_FLOOR_HZ = 60.0
@@ -32,6 +43,12 @@ def median_pitch(samples, sample_rate: int) -> float | None:
     import parselmouth
 
     sound = parselmouth.Sound(np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate)
+    return _median_pitch(sound)
+
+
+def _median_pitch(sound) -> float | None:
+    import numpy as np
+
     frequencies = sound.to_pitch(pitch_floor=PITCH_FLOOR_HZ, pitch_ceiling=PITCH_CEILING_HZ)
     voiced = frequencies.selected_array["frequency"]
     voiced = voiced[voiced > 0]
@@ -56,7 +73,13 @@ class PraatVoiceConversionEngine(Engine):
             source_audio = _read_from_storage(request.source_key)
         probe_audio(source_audio)
         samples, sample_rate = decode_audio(source_audio)
-        return EngineResult(wav=encode_wav(self.convert(samples, sample_rate, request.voice), sample_rate))
+        del source_audio
+        try:
+            converted = self.convert(samples, sample_rate, request.voice)
+            del samples
+            return EngineResult(wav=encode_wav(converted, sample_rate))
+        finally:
+            release()
 
     def convert(self, samples, sample_rate: int, voice: str):
         import numpy as np
@@ -64,8 +87,10 @@ class PraatVoiceConversionEngine(Engine):
         from parselmouth.praat import call
 
         profile = PROFILES[voice]
+        # One float64 copy for Praat, used for the pitch analysis and the conversion.
+        sound = parselmouth.Sound(np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate)
         try:
-            source_pitch = median_pitch(samples, sample_rate)
+            source_pitch = _median_pitch(sound)
         except parselmouth.PraatError as exc:  # e.g. a sample rate too low to analyse
             raise PermanentEngineError(CANNOT_CONVERT) from exc
         if source_pitch is None:
@@ -74,9 +99,6 @@ class PraatVoiceConversionEngine(Engine):
             )
         ratio = (profile.median_pitch_hz / source_pitch) ** FORMANT_EXPONENT
         formant_shift = min(max(ratio, FORMANT_LIMITS[0]), FORMANT_LIMITS[1])
-        sound = parselmouth.Sound(
-            np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate
-        )
         try:
             changed = call(
                 sound,
@@ -90,7 +112,8 @@ class PraatVoiceConversionEngine(Engine):
             )
         except parselmouth.PraatError as exc:
             raise PermanentEngineError(CANNOT_CONVERT) from exc  # Praat's words go to the log only
-        return normalise_loudness(changed.values[0].copy())
+        del sound
+        return normalise_loudness(changed.values[0])  # a float32 copy; Praat's is freed
 
 
 def _read_from_storage(source_key: str | None) -> bytes:
