@@ -174,8 +174,8 @@ class PiperTtsEngine(Engine):
 
     def generate(self, request: GenerationRequest, *, on_piece=None) -> EngineResult:
         plan = self.plan(request)
-        budget = MemoryBudget(self.memory_budget)
         piper_voice = self.load(plan.model_id)
+        budget = MemoryBudget(self.memory_budget)  # the model is the worker's, not the job's
         try:
             chunks = self._synthesise(plan, piper_voice, budget, on_piece)
         finally:
