@@ -200,14 +200,14 @@ class _Decimator:
         return kept
 
 
-def normalise_loudness(samples, target_rms_dbfs: float = -20.0, peak_ceiling: float = 0.89):
-    """Scale to the target RMS level, but never let a peak pass the ceiling (about -1 dBFS).
-    Float32 out, and one copy at most."""
+def loudness_gain(samples, target_rms_dbfs: float = -20.0, peak_ceiling: float = 0.89) -> float:
+    """The gain that brings `samples` to the target RMS level without a peak passing the
+    ceiling (about -1 dBFS); measured block by block, no copy of the whole."""
     import numpy as np
 
     samples = np.asarray(samples)
     if samples.size == 0:
-        return samples.astype(np.float32)
+        return 1.0
     squares = 0.0
     peak = 0.0
     for i in range(0, samples.size, _BLOCK_FRAMES):
@@ -216,23 +216,30 @@ def normalise_loudness(samples, target_rms_dbfs: float = -20.0, peak_ceiling: fl
         peak = max(peak, float(np.max(np.abs(block))))
     rms = (squares / samples.size) ** 0.5
     if rms < 1e-9 or peak < 1e-9:
-        return samples.astype(np.float32)
-    gain = min(10 ** (target_rms_dbfs / 20) / rms, peak_ceiling / peak)
-    out = samples.astype(np.float32)  # a copy (or the float32 array itself, scaled in place)
-    if out is samples:
-        out = out.copy()
+        return 1.0
+    return min(10 ** (target_rms_dbfs / 20) / rms, peak_ceiling / peak)
+
+
+def normalise_loudness(samples, target_rms_dbfs: float = -20.0, peak_ceiling: float = 0.89):
+    """Scale to the target RMS level, but never let a peak pass the ceiling (about -1 dBFS).
+    A float32 copy."""
+    import numpy as np
+
+    gain = loudness_gain(samples, target_rms_dbfs, peak_ceiling)
+    out = np.array(samples, dtype=np.float32)
     out *= np.float32(gain)
     return out
 
 
-def encode_wav(samples, sample_rate: int) -> bytes:
-    """Mono float samples in [-1, 1] to 16-bit PCM WAV bytes, converted block by block."""
+def encode_wav(samples, sample_rate: int, gain: float = 1.0) -> bytes:
+    """Mono float samples in [-1, 1] (times `gain`) to 16-bit PCM WAV bytes, converted block
+    by block."""
     import numpy as np
 
     samples = np.asarray(samples)
     return wav_from_pcm16(
         (
-            np.round(np.clip(samples[i : i + _BLOCK_FRAMES], -1.0, 1.0) * 32767).astype("<i2")
+            np.round(np.clip(samples[i : i + _BLOCK_FRAMES] * gain, -1.0, 1.0) * 32767).astype("<i2")
             for i in range(0, samples.size, _BLOCK_FRAMES)
         ),
         sample_rate,

@@ -10,15 +10,15 @@ changes is the voice's profile, the same targets the TTS voices use (voice_profi
 
 Input is any upload probe_audio() accepts (WAV, MP3, OGG, FLAC, decoded with libsndfile),
 mixed to mono block by block and, above 48 kHz, decimated (96 kHz -> 48 kHz) while it is
-read; the output has that rate and is loudness-normalised. Memory: Praat works in float64, so
-a 5-minute 48 kHz upload is ~115 MB per copy; one copy is made for the analysis and the
-conversion, and freed heap is returned to the system after the job.
+read; the output has that rate and is loudness-normalised. Memory: the recording is held once
+as float32 (5 minutes at 48 kHz: 58 MB) and once converted; Praat (float64, several copies
+inside Change gender) only ever sees a chunk of ~30 s (see CHUNK_SECONDS), and freed heap
+is returned to the system after the job.
 """
 
 from __future__ import annotations
 
-from .audio_files import decode_audio, encode_wav, normalise_loudness, probe_audio
-from .memory import release
+from .audio_files import decode_audio, encode_wav, loudness_gain, probe_audio
 from .base import (
     Engine,
     EngineResult,
@@ -27,6 +27,7 @@ from .base import (
     PermanentEngineError,
     Voice,
 )
+from .memory import release
 from .voice_profiles import PROFILES
 
 PITCH_FLOOR_HZ = 60.0
@@ -35,6 +36,11 @@ FORMANT_EXPONENT = 0.25
 FORMANT_LIMITS = (0.80, 1.25)
 CANNOT_CONVERT = ("This recording could not be converted. Upload speech or singing recorded at 16 kHz or more "
                   "(most recorders do).")
+# Long recordings are converted in chunks of about 30 s, cut in pauses and cross-faded over
+# 2 x 50 ms: Praat's memory then follows the chunk, not the recording (a 5-minute 48 kHz upload
+# converted whole peaked at ~925 MB).
+CHUNK_SECONDS = 30.0
+OVERLAP_SECONDS = 0.05
 
 
 def median_pitch(samples, sample_rate: int) -> float | None:
@@ -73,47 +79,109 @@ class PraatVoiceConversionEngine(Engine):
             source_audio = _read_from_storage(request.source_key)
         probe_audio(source_audio)
         samples, sample_rate = decode_audio(source_audio)
-        del source_audio
         try:
-            converted = self.convert(samples, sample_rate, request.voice)
+            converted = self.convert_raw(samples, sample_rate, request.voice)
             del samples
-            return EngineResult(wav=encode_wav(converted, sample_rate))
+            return EngineResult(
+                wav=encode_wav(converted, sample_rate, gain=loudness_gain(converted))
+            )
         finally:
             release()
 
     def convert(self, samples, sample_rate: int, voice: str):
+        """`samples` in `voice`, loudness-normalised (float32)."""
+        converted = self.convert_raw(samples, sample_rate, voice)
+        converted *= loudness_gain(converted)
+        return converted
+
+    def convert_raw(self, samples, sample_rate: int, voice: str):
+        """`samples` in `voice` (float32, not yet normalised), converted chunk by chunk."""
         import numpy as np
-        import parselmouth
-        from parselmouth.praat import call
 
         profile = PROFILES[voice]
-        # One float64 copy for Praat, used for the pitch analysis and the conversion.
-        sound = parselmouth.Sound(np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate)
-        try:
-            source_pitch = _median_pitch(sound)
-        except parselmouth.PraatError as exc:  # e.g. a sample rate too low to analyse
-            raise PermanentEngineError(CANNOT_CONVERT) from exc
-        if source_pitch is None:
+        samples = np.asarray(samples, dtype=np.float32)
+        bounds = chunk_bounds(samples, sample_rate)
+        voiced = [_voiced_frequencies(samples[a:b], sample_rate) for a, b in bounds]
+        voiced = np.concatenate(voiced) if voiced else np.zeros(0)
+        if not voiced.size:
             raise PermanentEngineError(
                 "We could not find a speaking or singing voice in this recording."
             )
-        ratio = (profile.median_pitch_hz / source_pitch) ** FORMANT_EXPONENT
+        ratio = (profile.median_pitch_hz / float(np.median(voiced))) ** FORMANT_EXPONENT
         formant_shift = min(max(ratio, FORMANT_LIMITS[0]), FORMANT_LIMITS[1])
-        try:
-            changed = call(
-                sound,
-                "Change gender",
-                PITCH_FLOOR_HZ,
-                PITCH_CEILING_HZ,
-                formant_shift,
-                profile.median_pitch_hz,
-                profile.pitch_range,
-                1.0,
-            )
-        except parselmouth.PraatError as exc:
-            raise PermanentEngineError(CANNOT_CONVERT) from exc  # Praat's words go to the log only
-        del sound
-        return normalise_loudness(changed.values[0])  # a float32 copy; Praat's is freed
+        overlap = int(OVERLAP_SECONDS * sample_rate)
+        out = np.zeros(samples.size, dtype=np.float32)
+        for a, b in bounds:
+            lo, hi = max(0, a - overlap), min(samples.size, b + overlap)
+            changed = _change_gender(samples[lo:hi], sample_rate, profile, formant_shift)
+            if lo > 0:  # fade in over the overlap with the chunk before
+                changed[: 2 * overlap] *= np.linspace(0, 1, 2 * overlap, dtype=np.float32)
+            if hi < samples.size:  # and out over the overlap with the next
+                changed[-2 * overlap :] *= np.linspace(1, 0, 2 * overlap, dtype=np.float32)
+            out[lo:hi] += changed
+        return out
+
+
+def chunk_bounds(samples, sample_rate: int, seconds: float = CHUNK_SECONDS) -> list[tuple[int, int]]:
+    """[start, end) of chunks of about `seconds`, each cut at the quietest 10 ms within two
+    seconds of the mark, so the seams fall in pauses."""
+    import numpy as np
+
+    n = len(samples)
+    size = int(seconds * sample_rate)
+    if n <= size * 1.5:
+        return [(0, n)] if n else []
+    frame = max(1, sample_rate // 100)
+    search = 2 * sample_rate
+    cuts = [0]
+    while n - cuts[-1] > size * 1.5:
+        mark = cuts[-1] + size
+        lo, hi = mark - search, min(n - frame, mark + search)
+        window = samples[lo:hi]
+        frames = len(window) // frame
+        energy = np.square(window[: frames * frame].reshape(frames, frame), dtype=np.float32).sum(axis=1)
+        cuts.append(lo + int(np.argmin(energy)) * frame + frame // 2)
+    cuts.append(n)
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def _voiced_frequencies(samples, sample_rate: int):
+    import numpy as np
+    import parselmouth
+
+    sound = parselmouth.Sound(np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate)
+    try:
+        frequencies = sound.to_pitch(pitch_floor=PITCH_FLOOR_HZ, pitch_ceiling=PITCH_CEILING_HZ)
+    except parselmouth.PraatError as exc:  # e.g. a sample rate too low to analyse
+        raise PermanentEngineError(CANNOT_CONVERT) from exc
+    voiced = frequencies.selected_array["frequency"]
+    return voiced[voiced > 0]
+
+
+def _change_gender(samples, sample_rate: int, profile, formant_shift: float):
+    """Praat "Change gender" on one chunk, as float32 of the chunk's length."""
+    import numpy as np
+    import parselmouth
+    from parselmouth.praat import call
+
+    sound = parselmouth.Sound(np.asarray(samples, dtype=np.float64), sampling_frequency=sample_rate)
+    try:
+        changed = call(
+            sound,
+            "Change gender",
+            PITCH_FLOOR_HZ,
+            PITCH_CEILING_HZ,
+            formant_shift,
+            profile.median_pitch_hz,
+            profile.pitch_range,
+            1.0,
+        )
+    except parselmouth.PraatError as exc:
+        raise PermanentEngineError(CANNOT_CONVERT) from exc  # Praat's words go to the log only
+    values = changed.values[0]
+    out = np.zeros(len(samples), dtype=np.float32)
+    out[: min(len(values), len(out))] = values[: len(out)]
+    return out
 
 
 def _read_from_storage(source_key: str | None) -> bytes:

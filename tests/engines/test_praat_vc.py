@@ -86,3 +86,26 @@ class TestRecordingsPraatCannotAnalyse:
 
         assert str(refused.value) == CANNOT_CONVERT
         assert "Analysis window" in str(refused.value.__cause__)
+
+
+class TestLongRecordings:
+    def test_a_long_recording_is_converted_in_chunks_cut_in_pauses_without_seams(self, vc):
+        from audio.engines.praat_vc import CHUNK_SECONDS, chunk_bounds
+
+        rate = 16000
+        t = np.arange(int(70 * rate)) / rate
+        f0 = 120 + 10 * np.sin(2 * np.pi * 0.5 * t)
+        phase = 2 * np.pi * np.cumsum(f0) / rate
+        voiced = sum(np.sin(k * phase) / k for k in range(1, 20)) * 0.2
+        voiced[(t % 5) > 4.6] = 0  # a pause every 5 s
+        bounds = chunk_bounds(voiced.astype(np.float32), rate)
+
+        assert len(bounds) == 2 and bounds[0][0] == 0 and bounds[-1][1] == len(voiced)
+        assert abs(bounds[0][1] / rate - CHUNK_SECONDS) <= 2
+        assert voiced[bounds[0][1]] == 0  # the seam is in a pause
+
+        out, out_rate = decode(vc.generate(ask(voice="woman", source_audio=encode_wav(voiced, rate))).wav)
+
+        assert len(out) == len(voiced)
+        for a, b in bounds:
+            assert median_pitch(out[a:b], out_rate) == pytest.approx(210, rel=0.1)
