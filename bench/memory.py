@@ -3,6 +3,7 @@
     .venv/bin/python bench/memory.py                    # every case
     .venv/bin/python bench/memory.py digits-max vc      # some cases
     .venv/bin/python bench/memory.py --isolation        # also: cost of a job in a child process
+    PIPER_THREADS=1 .venv/bin/python bench/memory.py prose   # one piece at a time
 
 Each case runs in its own child process (this file with --child CASE), which loads the engine,
 warms it up and says "ready". The parent then resets the child's high-water mark
@@ -115,7 +116,8 @@ def child(case: str, upload: str) -> None:
     else:
         from audio.engines.piper_tts import PiperTtsEngine
 
-        engine = PiperTtsEngine(memory_budget_mb=None)  # measured here, not enforced
+        threads = int(os.environ.get("PIPER_THREADS", 2))
+        engine = PiperTtsEngine(memory_budget_mb=None, threads=threads)  # measured, not enforced
         engine.warm_up()
         request = GenerationRequest(voice=voice, text=text, params=params)
     print("ready", flush=True)
@@ -212,7 +214,8 @@ def main(argv: list[str]) -> None:
         budget = float(argv[argv.index("--budget-mb") + 1])
     names = [a for a in argv if a in CASES] or list(CASES)
     print(f"Budget: {budget:.0f} MB of resident memory for the process running one job "
-          f"(model included). {os.cpu_count()} cores.\n")
+          f"(model included). {os.cpu_count()} cores, "
+          f"{os.environ.get('PIPER_THREADS', 2)} Piper threads.\n")
     header = f"{'case':<15} {'outcome':<8} {'audio s':>8} {'CPU s':>7} {'wall s':>7} {'base MB':>8} {'peak MB':>8} {'after MB':>9}  budget"
     print(header)
     print("-" * len(header))

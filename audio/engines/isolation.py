@@ -41,9 +41,9 @@ _engine = None  # in the forkserver and its children: the loaded engine
 def _load(factory: str):
     module_name, _, class_name = factory.partition(":")
     engine = getattr(importlib.import_module(module_name), class_name)()
-    warm = getattr(engine, "load", None)
-    if warm is not None:  # the model in memory before the fork, shared copy-on-write
-        warm()
+    preload = getattr(engine, "preload", None)
+    if preload is not None:  # the model in memory before the fork, shared copy-on-write
+        preload()
     return engine
 
 

@@ -185,6 +185,11 @@ class PiperTtsEngine(Engine):
     def warm_up(self) -> None:
         self.generate(GenerationRequest(text="Ready.", voice=JOE.voice.id))
 
+    def preload(self) -> None:
+        """Load the model and run it once in this thread, starting no thread pool: for a
+        process that forks a child per job (isolation.py)."""
+        _give_back_memory(self.load())
+
     def plan(self, request: GenerationRequest) -> Plan:
         """Check a request and phonemise it (no model): raises EngineValidationError."""
         text = clean_text(request.text)
