@@ -27,7 +27,7 @@ from .base import (
     PermanentEngineError,
     Voice,
 )
-from .memory import release
+from .memory import DEFAULT_BUDGET_MB, MB, MemoryBudget, release
 from .voice_profiles import PROFILES
 
 PITCH_FLOOR_HZ = 60.0
@@ -64,6 +64,13 @@ def _median_pitch(sound) -> float | None:
 class PraatVoiceConversionEngine(Engine):
     engine_name = "praat"
 
+    @classmethod
+    def options_from(cls, setting) -> dict:
+        return {"memory_budget_mb": setting("ENGINE_MEMORY_BUDGET_MB", DEFAULT_BUDGET_MB)}
+
+    def __init__(self, memory_budget_mb: float | None = DEFAULT_BUDGET_MB):
+        self.memory_budget = int(float(memory_budget_mb) * MB) if memory_budget_mb else None
+
     def voices(self) -> list[Voice]:
         return [profile.voice for profile in PROFILES.values()]
 
@@ -78,9 +85,10 @@ class PraatVoiceConversionEngine(Engine):
         if source_audio is None:
             source_audio = _read_from_storage(request.source_key)
         probe_audio(source_audio)
+        budget = MemoryBudget(self.memory_budget)
         samples, sample_rate = decode_audio(source_audio)
         try:
-            converted = self.convert_raw(samples, sample_rate, request.voice)
+            converted = self.convert_raw(samples, sample_rate, request.voice, budget)
             del samples
             return EngineResult(
                 wav=encode_wav(converted, sample_rate, gain=loudness_gain(converted))
@@ -94,8 +102,9 @@ class PraatVoiceConversionEngine(Engine):
         converted *= loudness_gain(converted)
         return converted
 
-    def convert_raw(self, samples, sample_rate: int, voice: str):
-        """`samples` in `voice` (float32, not yet normalised), converted chunk by chunk."""
+    def convert_raw(self, samples, sample_rate: int, voice: str, budget: MemoryBudget | None = None):
+        """`samples` in `voice` (float32, not yet normalised), converted chunk by chunk, the
+        memory budget checked after each."""
         import numpy as np
 
         profile = PROFILES[voice]
@@ -119,6 +128,8 @@ class PraatVoiceConversionEngine(Engine):
             if hi < samples.size:  # and out over the overlap with the next
                 changed[-2 * overlap :] *= np.linspace(1, 0, 2 * overlap, dtype=np.float32)
             out[lo:hi] += changed
+            if budget is not None:
+                budget.check()
         return out
 
 
