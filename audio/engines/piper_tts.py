@@ -246,7 +246,9 @@ class PiperTtsEngine(Engine):
                 job = self._executor().submit(_piece_audio, piper_voice, ids, config, plan.profile)
                 running.append((piece, job))
 
-        for _ in range(self.threads):
+        # Up to two pieces queued per thread, so no thread waits while the pieces are taken in
+        # order; the pool still runs only `threads` at once (and only runs hold much memory).
+        for _ in range(2 * self.threads):
             start_next()
         chunks = []
         try:
