@@ -118,7 +118,8 @@ def child(case: str, upload: str) -> None:
 
         threads = int(os.environ.get("PIPER_THREADS", 2))
         engine = PiperTtsEngine(memory_budget_mb=None, threads=threads)  # measured, not enforced
-        engine.warm_up()
+        # Warm in the case's voice: a derived voice loads Praat (~100 MB) on first use, once.
+        engine.generate(GenerationRequest(voice=voice, text="Ready."))
         request = GenerationRequest(voice=voice, text=text, params=params)
     print("ready", flush=True)
     sys.stdin.readline()
