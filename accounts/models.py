@@ -192,3 +192,52 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} to {self.recipients}"
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def newest(self):
+        return self.order_by("-created_at", "-id")
+
+
+class ApiKey(models.Model):
+    """A key for the /v1 API (accounts/api_keys.py makes, finds and revokes them).
+
+    Only an HMAC-SHA256 of the key is stored (keyed with a secret derived from SECRET_KEY), and
+    its first characters (``prefix``) so people can tell their keys apart. ``credits_spent``
+    changes only through conditional ``F()`` updates in credits.services, in the same
+    transaction as the owner's balance; with a ``credit_limit`` the CHECK below is the backstop.
+    """
+
+    id = cuid_field()
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)
+    hashed = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)  # updated at most once a minute
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    credit_limit = models.PositiveIntegerField(null=True, blank=True)
+    credits_spent = models.PositiveIntegerField(default=0)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credits_spent__lte=models.F("credit_limit")),
+                name="apikey_spent_within_limit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def credits_left(self) -> int | None:
+        return None if self.credit_limit is None else self.credit_limit - self.credits_spent
