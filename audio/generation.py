@@ -57,7 +57,7 @@ def clip_generate(*, clip_id: str) -> Attempt:
     clip_event("started", clip=clip, engine=engine.engine_name, attempt=attempts)
     began = time.monotonic()
     try:
-        key, duration, stored_here = _make(engine, clip)
+        key, duration, stored_here, segments = _make(engine, clip)
     except _Retryable as exc:
         return _retry_or_fail(clip, engine, exc.__cause__, began=began)
     except engines.EngineError as exc:  # refused or impossible: plain words by contract
@@ -74,12 +74,12 @@ def clip_generate(*, clip_id: str) -> Attempt:
         clip_fail(clip_id=clip.pk, error=UNEXPECTED)
         return Attempt()
     clip_complete(clip_id=clip.pk, key=key, duration=duration, stored_here=stored_here,
-                  elapsed=time.monotonic() - began)
+                  elapsed=time.monotonic() - began, segments=segments)
     return Attempt()
 
 
-def _make(engine, clip: GeneratedAudioClip) -> tuple[str, float | None, bool]:
-    """Generate and store: (storage key, duration, whether we wrote the file)."""
+def _make(engine, clip: GeneratedAudioClip) -> tuple[str, float | None, bool, list | None]:
+    """Generate and store: (storage key, duration, whether we wrote the file, the engine's timing)."""
     try:
         source = b""
         if clip.original_voice_s3_key and engine.wants_source_bytes:
@@ -89,9 +89,10 @@ def _make(engine, clip: GeneratedAudioClip) -> tuple[str, float | None, bool]:
             source_audio=source or None, params=clip.params or {},
         )
         result = engine.generate(request)
+        segments = [[text, round(start, 4), round(end, 4)] for text, start, end in result.segments or ()] or None
         if result.wav is None:
-            return result.s3_key, None, False
-        return storage.save_output(clip.spec, result.wav), wav_duration(result.wav), True
+            return result.s3_key, None, False, segments
+        return storage.save_output(clip.spec, result.wav), wav_duration(result.wav), True, segments
     except (engines.TransientEngineError, storage.StorageUnavailable) as exc:
         raise _Retryable from exc
 
@@ -122,11 +123,12 @@ def wav_duration(data: bytes) -> float | None:
 
 
 def clip_complete(*, clip_id: str, key: str, duration: float | None = None, stored_here: bool = True,
-                  elapsed: float | None = None) -> bool:
-    """Mark the clip done with its stored audio. False if it was failed or cancelled meanwhile:
-    then the file is removed (when we wrote it) and the clip stays as it is."""
+                  elapsed: float | None = None, segments: list | None = None) -> bool:
+    """Mark the clip done with its stored audio (and the engine's timing, if it gave any).
+    False if it was failed or cancelled meanwhile: then the file is removed (when we wrote it)
+    and the clip stays as it is."""
     updated = GeneratedAudioClip.objects.pending().filter(pk=clip_id).update(
-        s3_key=key, error="", duration_seconds=duration, finished_at=timezone.now()
+        s3_key=key, error="", duration_seconds=duration, finished_at=timezone.now(), segments=segments
     )
     clip = GeneratedAudioClip.objects.filter(pk=clip_id).first()
     if not updated:
@@ -157,7 +159,7 @@ def clip_fail(*, clip_id: str, error: str, only_if: Q | None = None, note: str =
 def clip_refund(*, clip: GeneratedAudioClip, note: str = "", actor=None) -> bool:
     """Give the clip's credits back to its owner, at most once."""
     refunded = credits.refund(clip_id=clip.pk, user_id=clip.user_id, service=clip.service, amount=clip.cost,
-                              note=note, actor=actor)
+                              note=note, actor=actor, api_key_id=clip.api_key_id)
     if refunded:
         clip_event("refunded", clip=clip, outcome="refunded", credits=clip.cost, actor_id=getattr(actor, "pk", None))
     return refunded

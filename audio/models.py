@@ -12,6 +12,11 @@ from core.ids import cuid_field
 Service = models.TextChoices("Service", [(spec.key, (spec.id, spec.label)) for spec in registry.SERVICES])
 
 
+class ClipSource(models.TextChoices):
+    STUDIO = "studio", "Studio"
+    API = "api", "API"
+
+
 class ClipStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DONE = "done", "Done"
@@ -90,6 +95,11 @@ class GeneratedAudioClip(models.Model):
     scheduled_for = models.DateTimeField(null=True, blank=True)  # deferred by the per-minute rate
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=ClipSource.choices, default=ClipSource.STUDIO)
+    api_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="clips")
+    # What the engine said of its timing: [[text, start_s, end_s], ...] per piece it made
+    # (audio/alignment.py turns it into per-character times), or null when it said nothing.
+    segments = models.JSONField(null=True, blank=True)
 
     objects = ClipQuerySet.as_manager()
 

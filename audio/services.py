@@ -10,6 +10,7 @@ The worker's side (attempts, results, failures) is audio/generation.py.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,12 +20,12 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 from audio import engines, storage
 from audio.engines import GenerationRequest, registry
 from audio.generation import clip_fail, clip_refund
 from audio.logs import clip_event
-from audio.models import GeneratedAudioClip
+from audio.models import ClipSource, GeneratedAudioClip
 from audio.tasks import enqueue_generation
 from credits import services as credits
 
@@ -39,7 +40,19 @@ class ClipRequestError(Exception):
 
 
 class InsufficientCredits(ClipRequestError):
+    """The user's credits, or the API key's credit limit, do not cover the cost."""
+
+
+class KeyRevoked(ClipRequestError):
     pass
+
+
+class RateLimited(ClipRequestError):
+    """Refused rather than deferred (``defer=False``): ``retry_after`` seconds until a slot."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"More than {RATE_LIMIT_PER_MINUTE} requests this minute; try again in {retry_after} s.")
 
 
 class ClipStateError(Exception):
@@ -79,14 +92,17 @@ def _next_slot(*, user_id: str, now: datetime) -> datetime | None:
 
 
 def clip_request(
-    *, user: User, service: str, request: GenerationRequest, upload: Upload | None = None
+    *, user: User, service: str, request: GenerationRequest, upload: Upload | None = None,
+    api_key: ApiKey | None = None, defer: bool = True,
 ) -> GeneratedAudioClip:
-    """Charge the user and queue a generation: all or nothing.
+    """Charge the user (and the API key it came with) and queue a generation: all or nothing.
 
     The upload is stored first, outside the transaction (a 50 MB write must not hold the
     user's row lock, which on SQLite is the whole database's), and removed again if the
-    request is refused. Raises InsufficientCredits or ClipRequestError (storage down); in
-    both cases nothing is charged and nothing is left in storage.
+    request is refused. Over the per-minute rate the clip is deferred, or with ``defer=False``
+    refused with RateLimited (the API, whose caller waits for the audio). Raises
+    InsufficientCredits, KeyRevoked, RateLimited or ClipRequestError (storage down); in each
+    case nothing is charged and nothing is left in storage.
     """
     spec = registry.get(service)
     cost = cost_of(service)
@@ -100,19 +116,27 @@ def clip_request(
     engine_name = engines.get_engine(service).engine_name
 
     def create() -> GeneratedAudioClip:
+        scheduled_for = _next_slot(user_id=user.pk, now=now)
+        if scheduled_for and not defer:
+            raise RateLimited(max(1, math.ceil((scheduled_for - now).total_seconds())))
         return GeneratedAudioClip.objects.create(
             user=user, service=spec.id, text=request.text or None, voice=request.voice or None,
             original_voice_s3_key=upload_key, params=dict(request.params), cost=cost, engine=engine_name,
-            scheduled_for=_next_slot(user_id=user.pk, now=now), created_at=now,
+            scheduled_for=scheduled_for, created_at=now, api_key=api_key,
+            source=ClipSource.API if api_key else ClipSource.STUDIO,
         )
 
     try:
         with transaction.atomic():
-            clip = credits.charge_for(user_id=user.pk, amount=cost, service=spec.id, create=create, at=now)
+            clip = credits.charge_for(user_id=user.pk, amount=cost, service=spec.id, create=create, at=now,
+                                      api_key_id=api_key.pk if api_key else None)
             transaction.on_commit(lambda: enqueue_generation(clip.id, service=spec.id, run_after=clip.scheduled_for))
-    except credits.InsufficientCredits as exc:
+    except (credits.InsufficientCredits, credits.KeyLimitReached) as exc:
         storage.delete_quietly(upload_key)
         raise InsufficientCredits(str(exc)) from None
+    except credits.KeyRevoked as exc:
+        storage.delete_quietly(upload_key)
+        raise KeyRevoked(str(exc)) from None
     except BaseException:
         storage.delete_quietly(upload_key)
         raise
@@ -130,9 +154,11 @@ def clip_retry(*, clip_id: str, actor: User | None = None) -> None:
             raise ClipStateError("Only failed clips can be retried.")
         try:
             credits.charge_again(clip_id=clip.pk, user_id=clip.user_id, service=clip.service, amount=clip.cost,
-                                 note="Charged again on retry", actor=actor)
+                                 note="Charged again on retry", actor=actor, api_key_id=clip.api_key_id)
         except credits.InsufficientCredits:
             raise ClipStateError("The user no longer has enough credits for this clip.") from None
+        except (credits.KeyLimitReached, credits.KeyRevoked):
+            raise ClipStateError("The clip's API key is revoked or at its credit limit.") from None
         GeneratedAudioClip.objects.filter(pk=clip.pk).update(
             failed=False, error="", attempts=0, started_at=None, finished_at=None, scheduled_for=timezone.now()
         )

@@ -44,11 +44,13 @@ PieceCallback = Callable[[Any, int], None]
 
 @dataclass
 class EngineResult:
-    """Local engines fill `wav` (mono 16-bit PCM WAV); HTTP engines fill `s3_key`."""
+    """Local engines fill `wav` (mono 16-bit PCM WAV); HTTP engines fill `s3_key`. An engine
+    that knows when each piece of text is spoken fills `segments`: (text, start_s, end_s)."""
 
     wav: bytes | None = None
     s3_key: str | None = None
     audio_url: str | None = None
+    segments: list[tuple[str, float, float]] | None = None
 
 
 class EngineError(Exception):

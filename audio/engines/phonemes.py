@@ -168,3 +168,21 @@ def pieces(sentences: list[list[str]], limit: int) -> list[Piece]:
         for index, part in enumerate(parts):
             out.append(Piece(tuple(part), ends_sentence=index == len(parts) - 1))
     return out
+
+
+def sentence_times(spoken: str, timing: list[tuple[bool, int, int]], rate: int) -> list[tuple[str, float, float]]:
+    """(sentence, start s, end s) per sentence of `spoken`, from the samples of its pieces
+    (``(ends_sentence, first sample, end sample)`` each, pauses left out); the whole text over
+    the whole speech if the pieces do not map onto the sentences one to one."""
+    if not timing:
+        return []
+    sentences = split_sentences(spoken)
+    spans, start = [], None
+    for ends_sentence, first, end in timing:
+        start = first if start is None else start
+        if ends_sentence:
+            spans.append((start, end))
+            start = None
+    if start is not None or len(spans) != len(sentences):
+        return [(" ".join(sentences) or spoken, timing[0][1] / rate, timing[-1][2] / rate)]
+    return [(text, first / rate, end / rate) for text, (first, end) in zip(sentences, spans)]

@@ -176,11 +176,13 @@ class PiperTtsEngine(Engine):
         plan = self.plan(request)
         piper_voice = self.load(plan.model_id)
         budget = MemoryBudget(self.memory_budget)  # the model is the worker's, not the job's
+        timing: list[tuple[bool, int, int]] = []
         try:
-            chunks = self._synthesise(plan, piper_voice, budget, on_piece)
+            chunks = self._synthesise(plan, piper_voice, budget, on_piece, timing)
         finally:
             _give_back_memory(piper_voice)
-        return EngineResult(wav=wav_from_pcm16(chunks, plan.config.sample_rate))
+        rate = plan.config.sample_rate
+        return EngineResult(wav=wav_from_pcm16(chunks, rate), segments=phonemes_mod.sentence_times(plan.spoken, timing, rate))
 
     def warm_up(self) -> None:
         self.generate(GenerationRequest(text="Ready.", voice=JOE.voice.id))
@@ -219,8 +221,9 @@ class PiperTtsEngine(Engine):
 
     # -- synthesis ------------------------------------------------------------------------
 
-    def _synthesise(self, plan: Plan, piper_voice, budget: MemoryBudget, on_piece) -> list:
-        """The job's pieces as int16 arrays (pauses included), in order."""
+    def _synthesise(self, plan: Plan, piper_voice, budget: MemoryBudget, on_piece, timing: list | None = None) -> list:
+        """The job's pieces as int16 arrays (pauses included), in order. A `timing` list gets
+        (whether the piece ends a sentence, its first sample, its last sample + 1) per piece."""
         import numpy as np
         pieces = plan.pieces
         if pieces is None:
@@ -251,6 +254,7 @@ class PiperTtsEngine(Engine):
         for _ in range(2 * self.threads):
             start_next()
         chunks = []
+        at = 0
         try:
             while running:
                 piece, job = running.popleft()
@@ -258,12 +262,15 @@ class PiperTtsEngine(Engine):
                 budget.check()
                 start_next()
                 samples = level.apply(audio)
+                if timing is not None:
+                    timing.append((piece.ends_sentence, at, at + len(samples)))
                 if running:  # not the last piece: the pause after it belongs to it
                     pause = PAUSE_SECONDS if piece.ends_sentence else CUT_PAUSE_SECONDS
                     samples = np.concatenate([samples, np.zeros(int(pause * rate), np.float32)])
                 if on_piece is not None:
                     on_piece(samples, rate)
                 chunks.append(_pcm16(samples))
+                at += len(samples)
         finally:
             for _piece, job in running:
                 job.cancel()

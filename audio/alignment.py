@@ -1,0 +1,81 @@
+"""When each character of a clip's text is spoken, from the engine's timing.
+
+The engine reports segments: ``(piece text, start_s, end_s)`` for each piece it spoke (Piper:
+each sentence-sized piece, measured in samples; see engines/piper_tts.py). Within a piece the
+time is spread over its characters in proportion to their count: piece-level timing, not
+phoneme timing. The piece's characters are found again in the clip's own text in order, so the
+alignment covers exactly the text that was sent; characters no piece spoke (line breaks, a run
+of spaces, a piece with no words) get the gap around them. When the engine gave no timing (a
+remote GPU engine) or the pieces cannot be found in the text, the whole text is spread over
+the clip's duration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Alignment:
+    characters: list[str]
+    starts: list[float]
+    ends: list[float]
+
+    def as_json(self) -> dict:
+        return {"characters": self.characters, "character_start_times_seconds": self.starts,
+                "character_end_times_seconds": self.ends}
+
+
+def _spread(text: str, start: float, end: float) -> list[tuple[float, float]]:
+    step = (end - start) / max(len(text), 1)
+    return [(start + i * step, start + (i + 1) * step) for i in range(len(text))]
+
+
+def _match(text: str, segments) -> list[tuple[float, float] | None] | None:
+    """Times per character of ``text`` (None where no piece spoke it), or None when a piece's
+    characters are not found in order."""
+    times: list[tuple[float, float] | None] = [None] * len(text)
+    at = 0
+    for piece, start, end in segments:
+        for char, span in zip(piece, _spread(piece, float(start), float(end))):
+            if char.isspace():
+                continue
+            while at < len(text) and text[at] != char:
+                at += 1
+            if at == len(text):
+                return None
+            times[at] = span
+            at += 1
+    return times
+
+
+def _fill_gaps(times: list[tuple[float, float] | None]) -> list[tuple[float, float]]:
+    filled: list[tuple[float, float]] = []
+    previous_end = 0.0
+    for index, span in enumerate(times):
+        if span is None:
+            following = next((t[0] for t in times[index + 1:] if t is not None), previous_end)
+            span = (previous_end, max(previous_end, following))
+        filled.append(span)
+        previous_end = span[1]
+    return filled
+
+
+def align(text: str, segments, duration: float | None) -> Alignment:
+    """Per-character times for ``text`` from ``segments`` (or the clip's ``duration``)."""
+    text = text or ""
+    times = _match(text, segments) if segments else None
+    if times is None or all(t is None for t in times):
+        if segments:
+            duration = float(segments[-1][2])
+        times = list(_spread(text, 0.0, float(duration or 0.0)))
+    spans = _fill_gaps(times)
+    return Alignment(characters=list(text), starts=[round(s, 3) for s, _ in spans],
+                     ends=[round(e, 3) for _, e in spans])
+
+
+def normalized(segments, duration: float | None, text: str) -> Alignment:
+    """The same over the text as the engine spoke it (pieces joined by one space)."""
+    if not segments:
+        return align(" ".join((text or "").split()), None, duration)
+    return align(" ".join(piece for piece, _start, _end in segments), segments, duration)
