@@ -93,12 +93,14 @@ INSTALLED_APPS = [
     "accounts",
     "credits",
     "audio",
+    "api",
     "ops",
     "legacy_import",
     "posts",
 ]
 
 MIDDLEWARE = [
+    "api.middleware.ApiJsonErrorsMiddleware",  # every answer under /v1/ and /v2/ is JSON
     "elevenlabs_bernie.middleware.ClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "elevenlabs_bernie.middleware.RejectNullCharactersMiddleware",
@@ -332,6 +334,10 @@ PIPER_VOICES_DIR = env("PIPER_VOICES_DIR")
 ENGINE_MEMORY_BUDGET_MB = env_int("ENGINE_MEMORY_BUDGET_MB", 1024)
 # Piper pieces synthesised at once per worker process (~250 MB each at most).
 PIPER_THREADS = env_int("PIPER_THREADS", 2)
+
+# The API's generate calls wait this long for their clip (well under the ElevenLabs SDK's own
+# 240 s); past it the clip is failed and refunded, and the call answers 504.
+API_GENERATION_TIMEOUT_SECONDS = env_int("API_GENERATION_TIMEOUT_SECONDS", 120)
 
 # /healthz: how long storage, queue and engine answers are cached; how long a runnable
 # task may wait before the queue counts as stalled (no worker).

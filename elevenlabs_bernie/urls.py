@@ -19,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("source.tar.gz", views.source_archive, name="source_archive"),
+    path("", include("api.urls")),  # /v1/..., /v2/voices, /api/
 ]

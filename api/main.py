@@ -1,0 +1,20 @@
+"""The API: ElevenLabs' endpoints at /v1 and /v2, OpenAI's /v1/audio/speech, and the OpenAPI
+3.1 document at /v1/openapi.json (docs/api.md describes it for people)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from api import auth, catalog, errors, history, openai, speech, user
+
+DESCRIPTION = (
+    "ElevenLabs- and OpenAI-compatible API of ElevenLabs-Bernie. Authenticate with an API key from "
+    "My Account in the `xi-api-key` header or as `Authorization: Bearer`. Generate calls answer with the "
+    "audio once the clip is made; each call is charged once, and refunded if it fails or times out."
+)
+
+api = NinjaAPI(title="ElevenLabs-Bernie API", version="1", description=DESCRIPTION, auth=auth.METHODS,
+               openapi_url="/v1/openapi.json", docs_url=None, urls_namespace="api")
+errors.install(api)
+for module in (speech, catalog, history, user, openai):
+    api.add_router("", module.router)
