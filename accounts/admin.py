@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 
 from credits.admin import adjust_credits
 from accounts import forms
-from accounts.models import Account, OutgoingMail, Session, User, VerificationToken
+from accounts.models import Account, ApiKey, OutgoingMail, Session, User, VerificationToken
 
 
 @admin.register(User)
@@ -81,3 +82,27 @@ class OutgoingMailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are listed, never their secret (only its HMAC is stored, and that is not shown);
+    they are made on My Account or with ``manage.py create_api_key``."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at", "credits_spent", "credit_limit"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), ("last_used_at", admin.DateFieldListFilter)]
+    search_fields = ["user__email", "name", "prefix"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    ordering = ["-created_at", "id"]
+    exclude = ["hashed"]
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at", "revoked_at", "credits_spent"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected API keys")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} key{'s' if count != 1 else ''}.")

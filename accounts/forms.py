@@ -1,4 +1,4 @@
-"""allauth's forms and the admin's user forms, with addresses in their normal form
+"""allauth's forms, the admin's user forms and My Account's API key form; addresses in their normal form
 (accounts/emails.py). Sign-up and add-email validate with ``emails.validate_address`` (so
 ACCOUNT_ALLOW_UNICODE_EMAIL_LOCAL_PARTS can let non-ASCII local parts through) and the adapter's
 ``clean_email`` refuses look-alikes; at sign-in and password reset any spelling of a stored
@@ -14,6 +14,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.validators import EmailValidator
 
 from accounts import emails
+from accounts.api_keys import NAME_MAX_CHARS
 from accounts.models import User
 
 TAKEN = "Another user already has this address (or a spelling of it)."
@@ -80,3 +81,14 @@ class AdminUserCreationForm(_AdminEmailMixin, auth_forms.AdminUserCreationForm):
 class AdminUserChangeForm(_AdminEmailMixin, auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX_CHARS, required=False, strip=True,
+                           help_text="What the key is for, such as “laptop script”.")
+    credit_limit = forms.IntegerField(
+        required=False, min_value=1, max_value=2_000_000_000,
+        help_text="The most credits this key may spend. Leave empty to let it use your whole balance.",
+        error_messages={"invalid": "The credit limit must be a whole number.",
+                        "min_value": "The credit limit must be at least 1."},
+    )

@@ -4,13 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import api_keys, services
+from accounts.forms import ApiKeyForm
 from audio.engines import registry
 from audio.services import cost_of
 
 
 @login_required
-def account(request):
+def account(request, *, key_form: ApiKeyForm | None = None, new_key: str = "", status: int = 200):
     user = request.user
     sessions = user.sessions.active().newest_seen()
     return render(
@@ -22,8 +23,34 @@ def account(request):
             "ledger": user.usage_logs.newest().select_related("clip")[:20],
             "providers": user.accounts.order_by("provider", "id"),
             "prices": [{"label": spec.label, "cost": cost_of(spec.id)} for spec in registry.SERVICES],
+            "api_keys": user.api_keys.active().newest(),
+            "key_form": key_form or ApiKeyForm(),
+            "new_key": new_key,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def api_key_create(request):
+    """Make a key and show it on this one answer (it is not stored, so it is never shown again)."""
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return account(request, key_form=form, status=400)
+    key, raw = api_keys.api_key_create(user=request.user, name=form.cleaned_data["name"],
+                                       credit_limit=form.cleaned_data["credit_limit"])
+    response = account(request, new_key=raw, status=201)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_key_revoke(request, key_id):
+    if api_keys.api_key_revoke(user=request.user, key_id=key_id):
+        messages.success(request, "The API key was revoked; requests with it are refused from now on.")
+    return redirect("accounts:account")
 
 
 @login_required
