@@ -25,10 +25,10 @@ from audio.engines import registry
 
 router = Router(tags=["generate"])
 
-TTS_LOCS = {"text": ["body", "text"], "voice": ["path", "voice_id"], "speed": ["body", "voice_settings", "speed"],
+TTS_LOCS = {"__all__": ["body", "text"], "text": ["body", "text"], "voice": ["path", "voice_id"], "speed": ["body", "voice_settings", "speed"],
             "stability": ["body", "voice_settings", "stability"], "variability": ["body", "voice_settings", "style"]}
 VC_LOCS = {"audio": ["body", "audio"], "voice": ["path", "voice_id"]}
-SFX_LOCS = {"prompt": ["body", "text"], "duration": ["body", "duration_seconds"]}
+SFX_LOCS = {"__all__": ["body", "text"], "prompt": ["body", "text"], "duration": ["body", "duration_seconds"]}
 GENERATE_ERRORS = errors(400, 404, 413, 429, 502, 504)
 FORMAT_DOC = "One of " + ", ".join(encoding.FORMATS) + "."
 
