@@ -114,7 +114,8 @@ class TextToSpeechForm(ClipForm):
         text = self.cleaned_data["text"]
         if len(text) > self.max_chars:
             raise forms.ValidationError(
-                f"The text is {_count(len(text))} characters long; the limit is {_count(self.max_chars)}."
+                f"The text is {_count(len(text))} characters long; the limit is {_count(self.max_chars)}.",
+                code="max_length",
             )
         return text
 
@@ -180,7 +181,8 @@ class SoundEffectsForm(ClipForm):
         prompt = self.cleaned_data["prompt"]
         if len(prompt) > self.max_chars:
             raise forms.ValidationError(
-                f"The description is {_count(len(prompt))} characters long; the limit is {_count(self.max_chars)}."
+                f"The description is {_count(len(prompt))} characters long; the limit is {_count(self.max_chars)}.",
+                code="max_length",
             )
         return prompt
 

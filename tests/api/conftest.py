@@ -26,7 +26,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def key_for(transactional_db):
+def key_for(db):
     """key_for(user=None, credits=10000, **options) -> (user, key): a user's new API key."""
 
     def make(user=None, *, credits: int = 10000, name: str = "tests", credit_limit: int | None = None):
