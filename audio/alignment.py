@@ -50,14 +50,21 @@ def _match(text: str, segments) -> list[tuple[float, float] | None] | None:
 
 
 def _fill_gaps(times: list[tuple[float, float] | None]) -> list[tuple[float, float]]:
+    """Each run of characters no piece spoke shares the time between its neighbours."""
     filled: list[tuple[float, float]] = []
-    previous_end = 0.0
-    for index, span in enumerate(times):
-        if span is None:
-            following = next((t[0] for t in times[index + 1:] if t is not None), previous_end)
-            span = (previous_end, max(previous_end, following))
-        filled.append(span)
-        previous_end = span[1]
+    index = 0
+    while index < len(times):
+        if times[index] is not None:
+            filled.append(times[index])
+            index += 1
+            continue
+        run_end = index
+        while run_end < len(times) and times[run_end] is None:
+            run_end += 1
+        begin = filled[-1][1] if filled else 0.0
+        finish = times[run_end][0] if run_end < len(times) else begin
+        filled.extend(_spread("x" * (run_end - index), begin, max(begin, finish)))
+        index = run_end
     return filled
 
 

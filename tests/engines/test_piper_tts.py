@@ -186,3 +186,26 @@ class TestStreaming:
         streamed = np.concatenate([s for s, _ in got])
         assert len(streamed) == len(samples)
         assert np.max(np.abs(streamed - samples)) < 1e-3
+
+
+class TestTiming:
+    def test_each_sentence_has_its_time_and_the_pauses_lie_between(self, tts):
+        result = tts.generate(ask(text="First sentence here.\n\nAnd a second, longer sentence follows it.", voice="andreas"))
+
+        samples, rate = decode(result.wav)
+        (first, start1, end1), (second, start2, end2) = result.segments
+        assert (first, second) == ("First sentence here.", "And a second, longer sentence follows it.")
+        assert start1 == 0.0 and end1 < start2 and abs(end2 - len(samples) / rate) < 1e-6
+        assert start2 - end1 == pytest.approx(0.25, abs=0.001)  # the pause after a sentence
+        window = int(0.05 * rate)
+        gap = samples[int(end1 * rate) + window // 2: int(start2 * rate) - window // 2]
+        assert rms(gap) < 0.005 and rms(samples[int(start2 * rate): int(end2 * rate)]) > 0.03
+
+    def test_a_sentence_cut_into_pieces_is_one_segment(self, tts):
+        long = ", ".join(["and then the fox ran around the old barn again"] * 8) + "."
+
+        result = tts.generate(ask(text=f"Short one. {long}", voice="joe"))
+
+        samples, rate = decode(result.wav)
+        assert [text for text, _start, _end in result.segments] == ["Short one.", long]
+        assert result.segments[1][2] == pytest.approx(len(samples) / rate, abs=1e-6)
