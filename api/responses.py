@@ -19,9 +19,10 @@ def audio_doc(description: str = "The audio, in the asked output_format.", types
 
 
 def errors(*statuses: int, openai: bool = False) -> dict:
-    """The error answers an operation can give (every one can give 401, 422 and 503)."""
+    """The error answers an operation can give (every one can give 400 for a malformed
+    address, 401, 422 and 503)."""
     shape = schemas.OpenAIError if openai else schemas.Error
-    found = {status: shape for status in (401, 503, *statuses)}
+    found = {status: shape for status in (400, 401, 503, *statuses)}
     found[422] = schemas.OpenAIError if openai else schemas.Invalid
     return found
 

@@ -43,7 +43,7 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
 
     list_display = ["short_id", "user", "service", "voice", "status_label", "short_error", "created", "duration", "player"]
     list_display_links = ["short_id"]
-    list_filter = ["failed", StatusFilter, "service", "engine"]
+    list_filter = ["failed", StatusFilter, "service", "engine", "source"]
     date_hierarchy = "created_at"
     search_fields = ["=id", "user__email", "text"]
     search_help_text = "Search by clip id (exact), user email or text."
@@ -54,7 +54,7 @@ class GeneratedAudioClipAdmin(admin.ModelAdmin):
     change_list_template = "admin/audio/generatedaudioclip/change_list.html"
     fieldsets = [
         (None, {"fields": ["id", "user", "service", "status_label", "player", "error"]}),
-        ("Request", {"fields": ["text", "voice", "voice_details", "original_voice_s3_key", "params"]}),
+        ("Request", {"fields": ["text", "voice", "voice_details", "original_voice_s3_key", "params", "source", "api_key"]}),
         ("Result", {"fields": ["s3_key", "engine", "duration_seconds", "cost", "attempts"]}),
         ("Times", {"fields": ["created_at", "scheduled_for", "started_at", "finished_at"]}),
         ("Ledger", {"fields": ["ledger"]}),

@@ -1,12 +1,13 @@
 """The official ``elevenlabs`` SDK (pinned in requirements-test.txt) against a live server and a
 real worker: every call the issue lists, each checked by what comes back."""
 
+import base64
 import io
 import zipfile
 
 import numpy as np
 import pytest
-import soundfile as sf
+import requests
 from elevenlabs.core.api_error import ApiError
 
 from accounts.models import User
@@ -56,7 +57,7 @@ class TestTextToSpeech:
             "joe", text=text, output_format="wav_22050", voice_settings={"speed": 1.2, "style": 0.2},
             request_options=NO_RETRY)
 
-        audio = __import__("base64").b64decode(answer.audio_base_64)
+        audio = base64.b64decode(answer.audio_base_64)
         seconds, rate = decode(audio)
         alignment = answer.alignment
         assert rate == 22050 and "".join(alignment.characters) == text
@@ -70,17 +71,22 @@ class TestTextToSpeech:
 
 
 class TestVoiceChangerAndSoundEffects:
-    def test_speech_to_speech_converts_a_bare_bytes_upload(self, worker, key_for, eleven):
+    def test_speech_to_speech_converts_a_bare_bytes_upload(self, worker, key_for, eleven, live_server):
         user, key = key_for()
         recording = wav_bytes(1.5, rate=16000)
 
         out = b"".join(eleven(key).speech_to_speech.convert("woman", audio=recording, output_format="wav_44100",
                                                             voice_settings='{"stability": 0.5}', seed=3))
+        alias = requests.post(f"{live_server.url}/v1/speech-to-speech/andreas?output_format=mp3_44100_64",
+                              headers={"xi-api-key": key}, files={"audio": ("take.wav", recording)}, timeout=120)
 
         seconds, rate = decode(out)
         assert rate == 44100 and abs(seconds - 1.5) < 0.1
-        clip = GeneratedAudioClip.objects.get(user=user)
-        assert clip.service == "seedvc" and clip.status == "done" and clip.params["source_name"] == "upload"
+        assert alias.status_code == 200 and alias.headers["Content-Type"] == "audio/mpeg"
+        assert abs(decode(alias.content)[0] - 1.5) < 0.1
+        clips = GeneratedAudioClip.objects.filter(user=user).order_by("created_at")
+        assert [(c.service, c.status, c.voice, c.params["source_name"]) for c in clips] == [
+            ("seedvc", "done", "woman", "upload"), ("seedvc", "done", "andreas", "take.wav")]
 
     def test_a_sound_effect_has_the_asked_duration(self, worker, key_for, eleven):
         _user, key = key_for()

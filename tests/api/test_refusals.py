@@ -23,14 +23,26 @@ def refused(call) -> ApiError:
     return caught.value
 
 
-def nothing_written(user, *, credits: int = 10000):
-    assert User.objects.get(pk=user.pk).credits == credits
-    assert not UsageLog.objects.filter(user=user).exists()
-    assert not GeneratedAudioClip.objects.filter(user=user).exists()
-    assert stored_files("seed-vc-audio-uploads") == [] and stored_files("styletts2-output") == []
+FOLDERS = ("seed-vc-audio-uploads", "seedvc-outputs", "styletts2-output", "make-an-audio-outputs")
 
 
-def test_a_revoked_key_is_an_invalid_key(key_for, eleven):
+@pytest.fixture(autouse=True)
+def files_before():
+    return {folder: set(stored_files(folder)) for folder in FOLDERS}
+
+
+@pytest.fixture
+def nothing_written(files_before):
+    def check(user, *, credits: int = 10000):
+        assert User.objects.get(pk=user.pk).credits == credits
+        assert not UsageLog.objects.filter(user=user).exists()
+        assert not GeneratedAudioClip.objects.filter(user=user).exists()
+        assert {folder: set(stored_files(folder)) for folder in FOLDERS} == files_before
+
+    return check
+
+
+def test_a_revoked_key_is_an_invalid_key(key_for, eleven, nothing_written):
     user, key = key_for()
     api_keys.api_key_revoke(user=user, key_id=ApiKey.objects.get(user=user).pk)
 
@@ -41,7 +53,7 @@ def test_a_revoked_key_is_an_invalid_key(key_for, eleven):
     nothing_written(user)
 
 
-def test_a_key_over_its_credit_limit_is_over_quota_and_nothing_is_charged(key_for, eleven):
+def test_a_key_over_its_credit_limit_is_over_quota_and_nothing_is_charged(key_for, eleven, nothing_written):
     user, key = key_for(credit_limit=49)  # one generation costs 50
 
     error = refused(lambda: eleven(key).text_to_speech.convert("andreas", text="Hello."))
@@ -53,7 +65,7 @@ def test_a_key_over_its_credit_limit_is_over_quota_and_nothing_is_charged(key_fo
     nothing_written(user)
 
 
-def test_a_user_short_of_credits_is_over_quota(key_for, eleven):
+def test_a_user_short_of_credits_is_over_quota(key_for, eleven, nothing_written):
     user, key = key_for(credits=10)
 
     error = refused(lambda: eleven(key).text_to_sound_effects.convert(text="rain"))
@@ -77,7 +89,7 @@ def test_another_users_history_item_is_not_found(key_for, eleven):
     assert GeneratedAudioClip.objects.filter(pk=theirs.pk).exists()
 
 
-def test_5001_characters_exceed_the_character_limit(key_for, eleven):
+def test_5001_characters_exceed_the_character_limit(key_for, eleven, nothing_written):
     user, key = key_for()
 
     error = refused(lambda: eleven(key).text_to_speech.convert("andreas", text="a" * 5001))
@@ -87,7 +99,7 @@ def test_5001_characters_exceed_the_character_limit(key_for, eleven):
     nothing_written(user)
 
 
-def test_an_unknown_voice_is_not_found(key_for, eleven):
+def test_an_unknown_voice_is_not_found(key_for, eleven, nothing_written):
     user, key = key_for()
 
     error = refused(lambda: eleven(key).text_to_speech.convert("JBFqnCBsd6RMkjVDRZzb", text="Hello."))
@@ -98,7 +110,7 @@ def test_an_unknown_voice_is_not_found(key_for, eleven):
     nothing_written(user)
 
 
-def test_html_uploaded_as_audio_is_unprocessable_and_nothing_is_charged(key_for, eleven):
+def test_html_uploaded_as_audio_is_unprocessable_and_nothing_is_charged(key_for, eleven, nothing_written):
     user, key = key_for()
     page = b"<!doctype html><html><body>" + b"not audio " * 200 + b"</body></html>"
 
@@ -109,7 +121,7 @@ def test_html_uploaded_as_audio_is_unprocessable_and_nothing_is_charged(key_for,
     nothing_written(user)
 
 
-def test_a_setting_out_of_range_names_the_field_in_the_apis_words(key_for, eleven):
+def test_a_setting_out_of_range_names_the_field_in_the_apis_words(key_for, eleven, nothing_written):
     user, key = key_for()
 
     error = refused(lambda: eleven(key).text_to_speech.convert("andreas", text="Hi.", voice_settings={"style": 1.5}))
@@ -118,7 +130,7 @@ def test_a_setting_out_of_range_names_the_field_in_the_apis_words(key_for, eleve
     nothing_written(user)
 
 
-def test_an_unknown_output_format_is_unprocessable(key_for, eleven):
+def test_an_unknown_output_format_is_unprocessable(key_for, eleven, nothing_written):
     user, key = key_for()
 
     error = refused(lambda: eleven(key).text_to_speech.convert("andreas", text="Hi.", output_format="aac_44100"))
