@@ -54,6 +54,7 @@ from django.db import connection  # noqa: E402
 from accounts import api_keys  # noqa: E402
 from accounts.models import User  # noqa: E402
 from audio import encoding  # noqa: E402
+from audio.models import GeneratedAudioClip  # noqa: E402
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 CALLS = 24
@@ -143,14 +144,20 @@ def main() -> None:
         wait_until_up(base)
         made = keys(2 * CALLS + 2, "api")
         call(base, made.pop(), "mp3_44100_128")  # warm-up: the worker loads the model
-        mp3 = [call(base, made.pop(), "mp3_44100_128")[0] for _ in range(CALLS)]
-        wav = [call(base, made.pop(), "wav_22050")[0] for _ in range(CALLS)]
+        mp3, wav = [], []
+        for _ in range(CALLS):  # alternated, so both see the same load on a shared machine
+            mp3.append(call(base, made.pop(), "mp3_44100_128")[0])
+            wav.append(call(base, made.pop(), "wav_22050")[0])
         long_text = " ".join([SENTENCE] * 9)
         _elapsed, speech = call(base, made.pop(), "wav_22050", long_text)
     finally:
         stop(worker)
         stop(web)
     costs = encoding_costs(speech)
+    clips = GeneratedAudioClip.objects.filter(user__email__startswith="api", user__email__endswith="@bench.invalid",
+                                              text=SENTENCE).done()
+    picked_up = [(c.started_at - c.created_at).total_seconds() for c in clips]
+    generated = [(c.finished_at - c.started_at).total_seconds() for c in clips]
     User.objects.filter(email__endswith="@bench.invalid").delete()
 
     rows = [
@@ -159,6 +166,8 @@ def main() -> None:
         ("TTS call p50, one sentence, wav_22050 (no encoding)", f"{statistics.median(wav) * 1000:.0f} ms"),
         ("TTS call p95, one sentence, wav_22050", f"{percentile(wav, 95) * 1000:.0f} ms"),
         ("MP3 overhead per call (p50 difference)", f"{(statistics.median(mp3) - statistics.median(wav)) * 1000:.0f} ms"),
+        ("  of a call: queued until a worker took it (p50)", f"{statistics.median(picked_up) * 1000:.0f} ms"),
+        ("  of a call: the worker's generation and storing (p50)", f"{statistics.median(generated) * 1000:.0f} ms"),
     ] + [(f"encode {fmt}, CPU per audio second", f"{cost:.1f} ms") for fmt, cost in costs]
     width = max(len(name) for name, _ in rows)
     print(f"\nAPI on {vendor} ({CALLS} calls per format, gunicorn gthread, worker --interval {WORKER_INTERVAL})")
