@@ -39,8 +39,9 @@ def number(value: float | None) -> str | None:
 
 
 def clip_for(request, *, spec: registry.ServiceSpec, data: dict, files: dict | None = None,
-             locs: dict[str, list]) -> GeneratedAudioClip:
-    """Validate ``data`` with ``spec``'s form, charge and queue it, and wait until it is done.
+             locs: dict[str, list], wait: bool = True) -> GeneratedAudioClip:
+    """Validate ``data`` with ``spec``'s form, charge and queue it, and (unless ``wait`` is
+    False: a progressive stream follows the pending clip itself) wait until it is done.
     ``locs`` names each form field in the API's words (for 422s)."""
     key = request.auth
     form = spec.form_class(data={k: v for k, v in data.items() if v is not None}, files=files or {})
@@ -58,7 +59,7 @@ def clip_for(request, *, spec: registry.ServiceSpec, data: dict, files: dict | N
         raise ApiError(401, "invalid_api_key", "This API key has been revoked.") from None
     except services.ClipRequestError as exc:  # storage down: the message says so, nothing charged
         raise ApiError(503, "service_unavailable", str(exc)) from None
-    return finished(clip.id)
+    return finished(clip.id) if wait else clip
 
 
 def _refusal(form, locs: dict[str, list]) -> Exception:

@@ -2,8 +2,9 @@
 
 For now every source is a finished clip, encoded once in the asked format and sent in chunks
 (a streaming endpoint's answer is chunked, but starts when the clip is done). Progressive
-streaming (the worker publishing each piece as it is made) replaces ``source_for`` with a source
-that yields pieces as they arrive; the views only ask a source for ``content_type`` and
+streaming (the worker publishing each piece as it is made) swaps in a source that yields pieces
+as they arrive: the stream views then ask ``generate.clip_for(..., wait=False)`` for the pending
+clip and hand it to ``source_for``; views only ask a source for ``content_type`` and
 ``chunks()``.
 """
 
