@@ -1,18 +1,21 @@
 """When each character of a clip's text is spoken, from the engine's timing.
 
-The engine reports segments: ``(piece text, start_s, end_s)`` for each piece it spoke (Piper:
-each sentence-sized piece, measured in samples; see engines/piper_tts.py). Within a piece the
-time is spread over its characters in proportion to their count: piece-level timing, not
-phoneme timing. The piece's characters are found again in the clip's own text in order, so the
-alignment covers exactly the text that was sent; characters no piece spoke (line breaks, a run
-of spaces, a piece with no words) get the gap around them. When the engine gave no timing (a
-remote GPU engine) or the pieces cannot be found in the text, the whole text is spread over
-the clip's duration.
+The engine reports segments: ``(text, start_s, end_s)`` for each sentence it spoke (Piper:
+measured in samples, see engines/piper_tts.py and engines/phonemes.sentence_times). Within a
+sentence the time is spread over its characters in proportion to their count: sentence-level
+timing, not phoneme timing. The sentences' characters are found again in the clip's own text in
+order, so the alignment covers exactly the text that was sent; characters no sentence spoke
+(line breaks, runs of spaces) share the gap around them. The engine speaks its normalised text
+("3 kg" is "three kilograms"); when that is not found in the text, the text's own sentences
+take the times if there are as many, and otherwise, or when the engine gave no timing (a
+remote GPU engine), the whole text is spread over the clip's duration.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from audio.engines.phonemes import split_sentences
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ def align(text: str, segments, duration: float | None) -> Alignment:
     """Per-character times for ``text`` from ``segments`` (or the clip's ``duration``)."""
     text = text or ""
     times = _match(text, segments) if segments else None
+    if times is None and segments:
+        own = split_sentences(text)  # the engine's sentences, before normalisation
+        if len(own) == len(segments):
+            times = _match(text, [(sentence, start, end) for sentence, (_t, start, end) in zip(own, segments)])
     if times is None or all(t is None for t in times):
         if segments:
             duration = float(segments[-1][2])
