@@ -9,12 +9,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from audio.engines.registry import ServiceSpec
+from core.unavailable import DependencyUnavailable
 
 logger = logging.getLogger(__name__)
 
 
-class StorageUnavailable(Exception):
-    """The storage backend failed (S3 down, disk full): the message is safe to show."""
+class StorageUnavailable(DependencyUnavailable):
+    """The storage backend failed (S3 down, disk full): the message is safe to show. A view
+    that lets it escape answers 503 (elevenlabs_bernie/middleware.py)."""
 
 
 def new_key(prefix: str, extension: str) -> str:

@@ -111,6 +111,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so its process_exception sees a view's exception first: database or storage
+    # outages answer 503 (elevenlabs_bernie/middleware.py).
+    "elevenlabs_bernie.middleware.DependencyUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "elevenlabs_bernie.urls"
