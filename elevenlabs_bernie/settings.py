@@ -59,6 +59,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, got {raw!r}") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -315,6 +325,10 @@ AUDIO_URL_EXPIRE_SECONDS = env_int("AUDIO_URL_EXPIRE_SECONDS", 300)
 
 # Each service has its own queue (audio/tasks.py); QUEUES empty = every queue name is accepted.
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"), "QUEUES": []}}
+# run_worker: how often each worker writes its heartbeat (ops/heartbeats.py), and the longest
+# wait between reconnection attempts while the database is away (ops/worker.py).
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 15)
+WORKER_BACKOFF_MAX_SECONDS = env_float("WORKER_BACKOFF_MAX_SECONDS", 30)
 
 # --- Audio: prices, limits, engines -------------------------------------------
 
@@ -340,6 +354,8 @@ PIPER_THREADS = env_int("PIPER_THREADS", 2)
 # task may wait before the queue counts as stalled (no worker).
 HEALTHZ_CACHE_SECONDS = env_int("HEALTHZ_CACHE_SECONDS", 10)
 HEALTHZ_QUEUE_STALL_SECONDS = env_int("HEALTHZ_QUEUE_STALL_SECONDS", 300)
+# A worker whose heartbeat is older than this is reported stale (gone, or cut off from the database).
+HEALTHZ_WORKER_STALE_SECONDS = env_int("HEALTHZ_WORKER_STALE_SECONDS", 60)
 
 # --- Security (production) --------------------------------------------------
 
