@@ -160,17 +160,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits, anonymous sessions) ------------------------
 
-REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    # Shared by every process on the machine (web, worker), unlike local memory.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": env("CACHE_DIR", str(BASE_DIR / ".cache" / "django")),
-        }
-    }
+def cache_from_env() -> dict:
+    """Redis when REDIS_URL is set, degrading to local memory while it does not answer
+    (core/cache.py); else a file cache, shared by every process on the machine (web, worker)."""
+    redis_url = env("REDIS_URL")
+    if not redis_url:
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": env("CACHE_DIR", str(BASE_DIR / ".cache" / "django"))}
+    timeout = env_float("REDIS_TIMEOUT_SECONDS", 0.5)
+    return {"BACKEND": "core.cache.RedisWithFallbackCache", "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout,
+                        "RETRY_MAX_SECONDS": env_float("REDIS_RETRY_MAX_SECONDS", 10)}}
+
+
+CACHES = {"default": cache_from_env()}
 
 # --- Auth -------------------------------------------------------------------
 
