@@ -285,7 +285,16 @@ def default_storage_from_env() -> dict:
     bucket = env("S3_BUCKET_NAME")
     if not bucket:
         return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    from botocore.config import Config
+
     endpoint = env("AWS_S3_ENDPOINT_URL") or None
+    # A dead or unreachable S3 must not hold a request for minutes (botocore's defaults: 60 s to
+    # connect, 5 attempts): a few seconds to connect, 3 attempts in all, then StorageUnavailable.
+    client_config = Config(
+        s3={"addressing_style": "path" if endpoint else None}, signature_version="s3v4",
+        connect_timeout=env_float("S3_CONNECT_TIMEOUT_SECONDS", 3), read_timeout=env_float("S3_READ_TIMEOUT_SECONDS", 30),
+        retries={"mode": "standard", "total_max_attempts": 3},
+    )
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -298,8 +307,7 @@ def default_storage_from_env() -> dict:
             "querystring_auth": True,
             "querystring_expire": 300,
             "file_overwrite": False,
-            "addressing_style": "path" if endpoint else None,
-            "signature_version": "s3v4",
+            "client_config": client_config,  # carries the addressing style and signature version too
         },
     }
 
