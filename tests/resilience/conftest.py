@@ -12,7 +12,7 @@ import threading
 
 import pytest
 import requests
-from django.db import connection
+from django.db import connection, connections
 
 from ops import health
 from tests.support import API_KEY, Worker
@@ -36,6 +36,9 @@ class PostgresOutage:
         self.name = db["NAME"]
         self.admin = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
                                      password=db["PASSWORD"] or None, dbname="postgres", autocommit=True)
+
+    def kill(self) -> int:
+        return self.terminate()
 
     def terminate(self) -> int:
         rows = self.admin.execute(
@@ -126,6 +129,7 @@ def database_outage():
         pytest.skip("needs PostgreSQL or MariaDB (DATABASE_URL); CI runs it in those legs")
     yield outage
     outage.close()
+    connections.close_all()  # this process's own connection died in the outage too
 
 
 class Browser:

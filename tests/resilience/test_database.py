@@ -23,12 +23,45 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 PAGES = ("/app/text-to-speech/", "/app/sound-effects/", "/app/account/", "/posts/")
 
 
+def _web_database_url() -> str:
+    """The web process's DATABASE_URL: PostgreSQL's pool of 4 waits at most 2 s for a connection
+    while the database is away; MySQL keeps persistent connections (connection_limit), the
+    harder case: they must be checked before reuse."""
+    extra = "?connection_limit=4&pool_timeout=2" if connection.vendor == "postgresql" else "?connection_limit=4"
+    return database_url() + extra
+
+
+def test_connections_killed_while_idle_are_not_used_again(database_outage, tmp_path):
+    user = UserFactory(credits=1000)
+    web = WebServer(tmp_path / "web.log", DATABASE_URL=_web_database_url())
+    try:
+        browsers = [Browser(web.url) for _ in range(4)]
+        for browser in browsers:
+            assert browser.sign_in(user.email, UserFactory.password).status_code == 302
+        _in_parallel([lambda b=b: b.get("/app/text-to-speech/") for b in browsers])  # every connection used once
+
+        killed = database_outage.kill()  # the database answers at once: only the open connections die
+        statuses = [response.status_code for response in _in_parallel(
+            [lambda b=b: b.get(path) for b in browsers for path in PAGES])]
+    finally:
+        web.stop()
+
+    assert killed >= 1
+    assert set(statuses) == {200}, (statuses, web.output()[-3000:])
+    assert "Traceback" not in web.output()
+
+
+def _in_parallel(calls: list) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
 def test_an_outage_mid_generation_costs_no_500_no_worker_and_no_clip(database_outage, engine_server, tmp_path):
     engine = engine_server("styletts2", stall=True)
     user = UserFactory(credits=1000)
-    # PostgreSQL: a request waits at most 2 s for a pooled connection while the database is away.
-    url = database_url() + ("?pool_timeout=2" if connection.vendor == "postgresql" else "")
-    web = WebServer(tmp_path / "web.log", DATABASE_URL=url, HEALTHZ_CACHE_SECONDS="0")
+    web = WebServer(tmp_path / "web.log", DATABASE_URL=_web_database_url(), HEALTHZ_CACHE_SECONDS="0")
     worker = run_worker(tmp_path / "worker.log", STYLETTS2_API_ROUTE=engine.url)
     try:
         browser = Browser(web.url)
