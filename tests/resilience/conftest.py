@@ -1,21 +1,10 @@
-"""Dependencies that go away and come back: the test database cut off (PostgreSQL, MariaDB), a
-browser-like client of a real web process, a worker process with short backoffs.
-
-Outages touch only this run's test database: PostgreSQL backends are terminated by
-``datname``, MariaDB connections killed by ``DB``; other people's databases on the same
-servers are never touched.
-"""
-
-from __future__ import annotations
-
-import threading
+"""Fixtures of the resilience tests; the outages themselves are in tests/resilience/outages.py."""
 
 import pytest
-import requests
 from django.db import connection, connections
 
 from ops import health
-from tests.support import API_KEY, Worker
+from tests.resilience.outages import MariaDBOutage, PostgresOutage
 
 
 @pytest.fixture(autouse=True)
@@ -23,99 +12,6 @@ def _fresh_healthz(settings):
     """/healthz answers from what is true now, not from another test's cached checks."""
     settings.HEALTHZ_CACHE_SECONDS = 0
     health.reset_cache()
-
-
-class PostgresOutage:
-    """Cuts this run's test database off: ``down()`` refuses new connections to it
-    (``ALLOW_CONNECTIONS false``) and terminates every backend of it; ``up()`` lets them in again."""
-
-    def __init__(self):
-        import psycopg
-
-        db = connection.settings_dict
-        self.name = db["NAME"]
-        self.admin = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
-                                     password=db["PASSWORD"] or None, dbname="postgres", autocommit=True)
-
-    def kill(self) -> int:
-        return self.terminate()
-
-    def terminate(self) -> int:
-        rows = self.admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [self.name],
-        ).fetchall()
-        return len(rows)
-
-    def _allow(self, allowed: bool) -> None:
-        from psycopg import sql
-
-        self.admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
-            sql.Identifier(self.name), sql.SQL("true" if allowed else "false")))
-
-    def down(self) -> None:
-        self._allow(False)
-        self.terminate()
-
-    def up(self) -> None:
-        self._allow(True)
-
-    def close(self) -> None:
-        self.up()
-        self.admin.close()
-
-
-class MariaDBOutage:
-    """Cuts this run's test database off: ``down()`` kills every connection to it (``KILL
-    CONNECTION``) and keeps killing new ones every 50 ms until ``up()``."""
-
-    def __init__(self):
-        import MySQLdb
-
-        db = connection.settings_dict
-        self.name = db["NAME"]
-        self.admin = MySQLdb.connect(host=db["HOST"] or "127.0.0.1", port=int(db["PORT"] or 3306), user=db["USER"],
-                                     password=db["PASSWORD"] or "", autocommit=True)
-        self.stop = threading.Event()
-        self.thread = None
-        self.killed = 0
-
-    def kill(self) -> int:
-        import MySQLdb
-
-        cursor = self.admin.cursor()
-        cursor.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s AND ID <> CONNECTION_ID()",
-                       [self.name])
-        killed = 0
-        for (thread_id,) in cursor.fetchall():
-            try:
-                cursor.execute(f"KILL CONNECTION {int(thread_id)}")
-                killed += 1
-            except MySQLdb.OperationalError:
-                pass  # it ended by itself meanwhile
-        self.killed += killed
-        return killed
-
-    def down(self) -> None:
-        self.kill()
-        self.stop.clear()
-
-        def keep_killing():
-            while not self.stop.wait(0.05):
-                self.kill()
-
-        self.thread = threading.Thread(target=keep_killing, daemon=True)
-        self.thread.start()
-
-    def up(self) -> None:
-        self.stop.set()
-        if self.thread is not None:
-            self.thread.join(5)
-            self.thread = None
-
-    def close(self) -> None:
-        self.up()
-        self.admin.close()
 
 
 @pytest.fixture
@@ -130,42 +26,3 @@ def database_outage():
     yield outage
     outage.close()
     connections.close_all()  # this process's own connection died in the outage too
-
-
-class Browser:
-    """A person's browser against a real web process: cookies, CSRF token, sign-in."""
-
-    def __init__(self, base_url: str):
-        self.base = base_url
-        self.session = requests.Session()
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def csrf(self) -> str:
-        if "csrftoken" not in self.session.cookies:
-            self.session.get(self.url("/accounts/login/"), timeout=60)
-        return self.session.cookies["csrftoken"]
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return self.session.get(self.url(path), timeout=60, allow_redirects=False, **kwargs)
-
-    def post(self, path: str, data: dict, **kwargs) -> requests.Response:
-        headers = {"X-CSRFToken": self.csrf(), "Referer": self.url(path), **kwargs.pop("headers", {})}
-        return self.session.post(self.url(path), data=data, headers=headers, timeout=60, allow_redirects=False, **kwargs)
-
-    def sign_in(self, email: str, password: str) -> requests.Response:
-        return self.post("/accounts/login/", {"login": email, "password": password})
-
-    def sign_out(self) -> requests.Response:
-        return self.post("/accounts/logout/", {})
-
-    def generate(self, text: str, voice: str = "andreas") -> requests.Response:
-        return self.post("/app/text-to-speech/", {"text": text, "voice": voice}, headers={"Accept": "application/json"})
-
-
-def run_worker(log_path, *, extra_args: tuple[str, ...] = (), **env) -> Worker:
-    """`manage.py run_worker`, as deployed, with short backoffs and heartbeats for the tests."""
-    env = {"WORKER_BACKOFF_MAX_SECONDS": "1", "WORKER_HEARTBEAT_SECONDS": "0.5", "BACKEND_API_KEY": API_KEY, **env}
-    args = ("--no-startup-delay", "--interval", "0.1", "--reap-every", "0", "--no-voice-previews", *extra_args)
-    return Worker(log_path, command="run_worker", args=args, **env)

@@ -15,7 +15,7 @@ from accounts.models import User
 from audio.models import GeneratedAudioClip
 from credits.models import UsageLog
 from tests.factories import UserFactory
-from tests.resilience.conftest import Browser, run_worker
+from tests.resilience.outages import Browser, run_worker
 from tests.support import WebServer, database_url, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

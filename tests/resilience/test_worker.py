@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ops import heartbeats
 from ops.models import WorkerHeartbeat
-from tests.resilience.conftest import run_worker
+from tests.resilience.outages import run_worker
 from tests.support import wait_for
 
 RELOADER = "Watching for file changes"
