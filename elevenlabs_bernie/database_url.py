@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 10
-POOL_RECONNECT_SECONDS = 10
+POOL_RECONNECT_SECONDS = 5
 
 
 class DatabaseURLError(ValueError):

@@ -339,7 +339,7 @@ TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBa
 # run_worker: how often each worker writes its heartbeat (ops/heartbeats.py), and the longest
 # wait between reconnection attempts while the database is away (ops/worker.py).
 WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 15)
-WORKER_BACKOFF_MAX_SECONDS = env_float("WORKER_BACKOFF_MAX_SECONDS", 30)
+WORKER_BACKOFF_MAX_SECONDS = env_float("WORKER_BACKOFF_MAX_SECONDS", 10)
 
 # --- Audio: prices, limits, engines -------------------------------------------
 

@@ -43,7 +43,7 @@ ERRORS_BEFORE_GIVING_UP = 3  # in a row, on a connection that works
 
 
 def backoff_max_seconds() -> float:
-    return float(getattr(settings, "WORKER_BACKOFF_MAX_SECONDS", 30))
+    return float(getattr(settings, "WORKER_BACKOFF_MAX_SECONDS", 10))
 
 
 def backoff_delay(failures: int, *, cap: float) -> float:

@@ -55,7 +55,7 @@ class TestDatabaseURL:
         # Django turns CONN_HEALTH_CHECKS into the pool's check (ConnectionPool.check_connection).
         assert config["CONN_HEALTH_CHECKS"] is True
         pool = config["OPTIONS"]["pool"]
-        assert (pool["timeout"], pool["reconnect_timeout"]) == (10, 10)
+        assert (pool["timeout"], pool["reconnect_timeout"]) == (10, 5)
         assert config["OPTIONS"]["connect_timeout"] == 5
 
     def test_prisma_timeouts_set_the_pool_wait_and_the_connect_timeout(self):
