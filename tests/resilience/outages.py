@@ -9,12 +9,10 @@ people's databases on the same servers are never touched.
 
 from __future__ import annotations
 
-import threading
-
 import requests
 from django.db import connection
 
-from tests.support import API_KEY, Worker
+from tests.support import API_KEY, Worker, database_url
 
 
 class PostgresOutage:
@@ -29,6 +27,10 @@ class PostgresOutage:
         self.name = db["NAME"]
         self.admin = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
                                      password=db["PASSWORD"] or None, dbname="postgres", autocommit=True)
+
+    def app_database_url(self) -> str:
+        """What the web and worker processes connect with: the test's own URL."""
+        return database_url()
 
     def kill(self) -> int:
         return self.terminate()
@@ -59,19 +61,31 @@ class PostgresOutage:
 
 
 class MariaDBOutage:
-    """Cuts the database off (in tests, this run's test database): ``down()`` kills every
-    connection to it (``KILL CONNECTION``) and keeps killing new ones every 50 ms until ``up()``."""
+    """Cuts the database off (in tests, this run's test database) for the web and worker
+    processes, which connect as an account of their own (``app_database_url()``): ``down()``
+    locks that account (``ACCOUNT LOCK``: new connections are refused) and kills every connection
+    to the database (``KILL CONNECTION``); ``up()`` unlocks it. MariaDB has no per-database
+    switch like PostgreSQL's ALLOW_CONNECTIONS, and a lock on an account of our own touches
+    nobody else."""
+
+    PASSWORD = "outage-test-only"
 
     def __init__(self):
         import MySQLdb
 
         db = connection.settings_dict
         self.name = db["NAME"]
-        self.admin = MySQLdb.connect(host=db["HOST"] or "127.0.0.1", port=int(db["PORT"] or 3306), user=db["USER"],
-                                     password=db["PASSWORD"] or "", autocommit=True)
-        self.stop = threading.Event()
-        self.thread = None
-        self.killed = 0
+        self.host, self.port = db["HOST"] or "127.0.0.1", int(db["PORT"] or 3306)
+        self.admin = MySQLdb.connect(host=self.host, port=self.port, user=db["USER"], password=db["PASSWORD"] or "",
+                                     autocommit=True)
+        self.account = f"bernie_{self.name}"[:80]
+        cursor = self.admin.cursor()
+        cursor.execute("CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED BY %s", [self.account, self.PASSWORD])
+        cursor.execute(f"GRANT ALL PRIVILEGES ON `{self.name}`.* TO %s@'%%'", [self.account])
+        cursor.execute("ALTER USER %s@'%%' ACCOUNT UNLOCK", [self.account])
+
+    def app_database_url(self) -> str:
+        return f"mysql://{self.account}:{self.PASSWORD}@{self.host}:{self.port}/{self.name}"
 
     def kill(self) -> int:
         import MySQLdb
@@ -86,28 +100,18 @@ class MariaDBOutage:
                 killed += 1
             except MySQLdb.OperationalError:
                 pass  # it ended by itself meanwhile
-        self.killed += killed
         return killed
 
     def down(self) -> None:
+        self.admin.cursor().execute("ALTER USER %s@'%%' ACCOUNT LOCK", [self.account])
         self.kill()
-        self.stop.clear()
-
-        def keep_killing():
-            while not self.stop.wait(0.05):
-                self.kill()
-
-        self.thread = threading.Thread(target=keep_killing, daemon=True)
-        self.thread.start()
 
     def up(self) -> None:
-        self.stop.set()
-        if self.thread is not None:
-            self.thread.join(5)
-            self.thread = None
+        self.admin.cursor().execute("ALTER USER %s@'%%' ACCOUNT UNLOCK", [self.account])
 
     def close(self) -> None:
         self.up()
+        self.admin.cursor().execute("DROP USER IF EXISTS %s@'%%'", [self.account])
         self.admin.close()
 
 
