@@ -118,6 +118,7 @@ def test_an_outage_mid_generation_costs_no_500_no_worker_and_no_clip(database_ou
     assert log.count("answered 503") == statuses.count(503)
     assert "back on the database" in worker.output()
     assert "interrupted task(s) queued again" in worker.output()
+    assert "could not record it; the attempt will run again" in worker.output()
 
 
 def _fresh_worker(browser: Browser) -> dict | None:
