@@ -62,6 +62,7 @@ from django.db import connection, connections  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from audio.models import GeneratedAudioClip  # noqa: E402
+from credits.models import UsageLog  # noqa: E402
 from tests.factories import wav_bytes  # noqa: E402
 from tests.resilience.outages import Browser, MariaDBOutage, PostgresOutage  # noqa: E402
 from tests.support import API_KEY, EngineServer, RedisServer, SeaweedFS, WebServer, Worker  # noqa: E402
@@ -138,7 +139,7 @@ class Traffic:
         return min(at for at, good in self.answers if at >= back and good)
 
 
-def clip_status(clip_id: str) -> str:
+def clip_status(clip_id: str) -> tuple[bool, str | None]:
     connections.close_all()
     return GeneratedAudioClip.objects.values_list("failed", "s3_key").get(pk=clip_id)
 
@@ -245,14 +246,20 @@ def bench_s3(down: float) -> None:
         s3.start()
         back = time.monotonic()
         first_upload = until(lambda: upload().status_code == 201)
-        clip_done = until(lambda: done(asked_during))
+        finished = until(lambda: any(clip_status(asked_during)))
+        failed, _key = clip_status(asked_during)
     finally:
         worker.stop()
         web.stop()
         s3.stop()
+    if failed:
+        refunds = UsageLog.objects.filter(refund_of_id=asked_during).count()
+        outcome = f"failed after its 4 attempts, refunded {refunds} time(s)"
+    else:
+        outcome = f"done in {finished - back:.1f} s"
     print(f"S3, down {down:g} s: an upload during the outage: {during}; after it answers again: "
-          f"first upload accepted in {first_upload - back:.1f} s, the clip asked for during the outage done "
-          f"in {clip_done - back:.1f} s (generation retries 2, 8, 30 s after each failure)")
+          f"first upload accepted in {first_upload - back:.1f} s; the clip asked for during the outage: {outcome} "
+          f"(generation retries 2, 8, 30 s after each failure)")
 
 
 BENCHES = {"database": bench_database, "redis": bench_redis, "s3": bench_s3}
