@@ -10,7 +10,7 @@ from accounts.models import User
 from audio import engines, generation, previews
 from audio.models import GeneratedAudioClip
 from credits.models import UsageLog
-from tests.factories import UserFactory, request_clip, wav_bytes
+from tests.factories import UserFactory, make_clip, request_clip, wav_bytes
 from tests.support import SeaweedFS, run_tasks, wait_for
 
 pytestmark = [pytest.mark.s3, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -67,14 +67,19 @@ def test_reading_audio_while_s3_is_down_answers_503_not_500(s3_outage, client):
     client.force_login(user)
     s3_outage.stop()
 
+    clip = make_clip(user)
     preview = client.get("/app/voices/styletts2/andreas/preview/")
     studio = client.get("/app/text-to-speech/")
+    audio = client.get(f"/app/clips/{clip.id}/audio/")
     health = client.get("/healthz")
 
     assert preview.status_code == 503
     assert "The audio storage is unavailable right now" in preview.content.decode()
     assert "Traceback" not in preview.content.decode() and "botocore" not in preview.content.decode()
     assert studio.status_code == 200  # without preview buttons
+    # A clip's audio is a link signed without asking S3: the page answers, the browser's fetch
+    # from S3 is what fails until it is back.
+    assert audio.status_code == 302 and audio["Location"].startswith(s3_outage.endpoint)
     assert health.status_code == 503 and health.json()["checks"]["storage"]["ok"] is False
 
 
