@@ -18,11 +18,13 @@ PostgreSQL connection before it gives up (the page answers 503); ``?connect_time
 host that vanished does not hold requests for minutes.
 
 Surviving a restart or failover: every connection that was open dies with it. PostgreSQL's
-pool checks a connection before handing it out (``CONN_HEALTH_CHECKS``, which Django turns
-into psycopg_pool's ``ConnectionPool.check_connection``) and replaces dead ones, and it gives
-up a failed reconnection chain after ``POOL_RECONNECT_SECONDS`` so its backoff never grows
-past a few seconds (the next request starts a new one at once). MySQL checks a persistent
-connection before the first query of each request (``CONN_HEALTH_CHECKS``) and reconnects.
+pool checks a connection before handing it out (``check_pooled_connection``) and replaces dead
+ones, and it gives up a failed reconnection chain after ``POOL_RECONNECT_SECONDS`` so its
+backoff never grows past a few seconds (the next request starts a new one at once). TCP
+keepalives and ``tcp_user_timeout`` notice a server that vanished without closing its
+connections (a failover to another host) within about a minute instead of the kernel's
+fifteen. MySQL checks a persistent connection before the first query of each request
+(``CONN_HEALTH_CHECKS``) and reconnects.
 """
 
 from __future__ import annotations
@@ -34,6 +36,31 @@ from urllib.parse import parse_qs, unquote, urlsplit
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 10
 POOL_RECONNECT_SECONDS = 5
+
+
+# libpq: probe an idle connection after 30 s, every 10 s, give up after 3 unanswered probes;
+# give up on data the server has not acknowledged after 15 s.
+POSTGRES_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                       "tcp_user_timeout": 15_000}
+
+
+def check_pooled_connection(conn) -> None:
+    """What the PostgreSQL pool runs on a connection before handing it out: psycopg_pool's own
+    check (an empty query). When it fails the database has most likely restarted, and every
+    idle connection in the pool is as dead as this one: they are all checked (and the dead
+    ones replaced) at once. Otherwise the request would walk them one by one, psycopg_pool
+    waiting 1, 2, 4... seconds between them, and pass ``pool_timeout`` after a few."""
+    from django.db import connections
+    from psycopg_pool import ConnectionPool
+
+    try:
+        ConnectionPool.check_connection(conn)
+    except Exception:
+        for wrapper in connections.all(initialized_only=True):
+            pool = getattr(wrapper, "pool", None)
+            if pool is not None:
+                pool.check()  # psycopg_pool's own sweep of its idle connections, not this function
+        raise
 
 
 class DatabaseURLError(ValueError):
@@ -146,9 +173,9 @@ def parse(url: str | None, *, base_dir: Path) -> dict:
         config["ENGINE"] = "django.db.backends.postgresql"
         pool: dict = {"min_size": 1, "max_size": limit or 10,
                       "timeout": _int_param(query, "pool_timeout") or POOL_TIMEOUT_SECONDS,
-                      "reconnect_timeout": POOL_RECONNECT_SECONDS}
-        config["OPTIONS"] = {"pool": pool, "connect_timeout": connect_timeout}
-        config["CONN_HEALTH_CHECKS"] = True  # the pool checks each connection before handing it out
+                      "reconnect_timeout": POOL_RECONNECT_SECONDS, "check": check_pooled_connection}
+        config["OPTIONS"] = {"pool": pool, "connect_timeout": connect_timeout, **POSTGRES_KEEPALIVES}
+        config["CONN_HEALTH_CHECKS"] = True  # what Django would do with the pool; ours is more thorough
         if "sslmode" in query:
             config["OPTIONS"]["sslmode"] = query["sslmode"][-1]
         return config

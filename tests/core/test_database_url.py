@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from elevenlabs_bernie.database_url import DatabaseURLError, parse
+from elevenlabs_bernie.database_url import DatabaseURLError, check_pooled_connection, parse
 
 BASE = Path("/srv/app")
 
@@ -52,9 +52,10 @@ class TestDatabaseURL:
     def test_postgres_pool_checks_connections_and_gives_up_reconnecting_quickly(self):
         config = parse("postgresql://postgres@127.0.0.1/test", base_dir=BASE)
 
-        # Django turns CONN_HEALTH_CHECKS into the pool's check (ConnectionPool.check_connection).
         assert config["CONN_HEALTH_CHECKS"] is True
         pool = config["OPTIONS"]["pool"]
+        assert pool["check"] is check_pooled_connection
+        assert config["OPTIONS"]["tcp_user_timeout"] > 0 and config["OPTIONS"]["keepalives"] == 1
         assert (pool["timeout"], pool["reconnect_timeout"]) == (10, 5)
         assert config["OPTIONS"]["connect_timeout"] == 5
 
