@@ -15,7 +15,7 @@ import time
 import wave
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -73,8 +73,16 @@ def clip_generate(*, clip_id: str) -> Attempt:
         logger.exception("engine crashed on clip %s", clip.pk)
         clip_fail(clip_id=clip.pk, error=UNEXPECTED)
         return Attempt()
-    clip_complete(clip_id=clip.pk, key=key, duration=duration, stored_here=stored_here,
-                  elapsed=time.monotonic() - began, segments=segments)
+    try:
+        clip_complete(clip_id=clip.pk, key=key, duration=duration, stored_here=stored_here,
+                      elapsed=time.monotonic() - began, segments=segments)
+    except DatabaseError:
+        # The database went between storing the audio and recording it: the worker runs this
+        # attempt again (ops/worker.py). Whether the UPDATE committed before the connection
+        # dropped cannot be known here, so the file is left alone; if the clip does not end up
+        # pointing at it, it is an unreferenced file in storage.
+        logger.warning("clip %s: stored %s but could not record it; the attempt will run again", clip.pk, key)
+        raise
     return Attempt()
 
 

@@ -32,6 +32,7 @@ PREFIX = "voice-previews"
 SERVICES = tuple(spec.id for spec in registry.SERVICES if spec.has_voices)  # sound effects have no voices
 TTS = registry.TEXT_TO_SPEECH.id
 LISTING_CACHE_SECONDS = 60
+LISTING_FAILED_CACHE_SECONDS = 10  # storage down: no preview buttons, and no listing per page view
 VERSION = "1"  # bump to remake every preview
 
 
@@ -106,8 +107,13 @@ def available(service: str, voices: list[Voice]) -> set[str]:
     try:
         stored = _stored_names(service)
         wanted = {p.voice.id: p.key.rsplit("/", 1)[1] for p in previews_for(service)}
-    except Exception:  # noqa: BLE001 - a missing preview button must not break the page
-        logger.exception("Could not list the %s voice previews.", service)
+    except Exception as exc:  # noqa: BLE001 - a missing preview button must not break the page
+        if not storage.backend_down(exc):
+            logger.exception("Could not list the %s voice previews.", service)
+            return set()
+        logger.warning("Could not list the %s voice previews: storage unavailable (%s: %s).", service,
+                       type(exc).__name__, exc)
+        cache.set(_listing_cache_key(service), frozenset(), LISTING_FAILED_CACHE_SECONDS)
         return set()
     return {voice.id for voice in voices if wanted.get(voice.id) in stored}
 

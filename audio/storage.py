@@ -4,17 +4,53 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import wraps
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from audio.engines.registry import ServiceSpec
+from core.unavailable import DependencyUnavailable
 
 logger = logging.getLogger(__name__)
 
 
-class StorageUnavailable(Exception):
-    """The storage backend failed (S3 down, disk full): the message is safe to show."""
+class StorageUnavailable(DependencyUnavailable):
+    """The storage backend failed (S3 down, disk full): the message is safe to show. A view
+    that lets it escape answers 503 (elevenlabs_bernie/middleware.py)."""
+
+
+UNAVAILABLE = "The audio storage is unavailable right now; try again shortly."
+
+
+def backend_down(exc: BaseException) -> bool:
+    """Whether ``exc`` from a storage call means the backend cannot answer (S3 unreachable,
+    timing out or answering 5xx; a local disk failing), as opposed to a missing file or a bug."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, FileNotFoundError):
+        return False
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return status >= 500
+    return isinstance(exc, (BotoCoreError, OSError))
+
+
+def unavailable_is_503(view):
+    """For views that read storage (audio delivery, voice previews): a storage backend that is
+    down raises StorageUnavailable, which the site answers with a plain 503, not a 500."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Exception as exc:
+            if not backend_down(exc):
+                raise
+            logger.warning("storage: %s %s failed: %s: %s", request.method, request.path, type(exc).__name__, exc)
+            raise StorageUnavailable(UNAVAILABLE) from exc
+
+    return wrapped
 
 
 def new_key(prefix: str, extension: str) -> str:
@@ -28,7 +64,7 @@ def save_bytes(key: str, data: bytes) -> str:
         saved = default_storage.save(key, ContentFile(data))
     except Exception as exc:  # noqa: BLE001 - botocore, OSError...: all mean "could not store"
         logger.warning("storage: saving %s failed: %s: %s", key, type(exc).__name__, exc)
-        raise StorageUnavailable("The audio storage is unavailable right now; try again shortly.") from exc
+        raise StorageUnavailable(UNAVAILABLE) from exc
     if saved != key:  # pragma: no cover - only if a UUID collided
         raise StorageUnavailable("The audio storage renamed a new file; try again.")
     return saved
@@ -54,7 +90,7 @@ def read(key: str) -> bytes:
         if _is_missing(exc):
             raise FileNotFoundError(key) from exc
         logger.warning("storage: reading %s failed: %s: %s", key, type(exc).__name__, exc)
-        raise StorageUnavailable("The audio storage is unavailable right now; try again shortly.") from exc
+        raise StorageUnavailable(UNAVAILABLE) from exc
 
 
 def _is_missing(exc: Exception) -> bool:

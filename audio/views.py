@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from audio import delivery, engines, history, previews, services
+from audio import delivery, engines, history, previews, services, storage
 from audio.engines import registry
 from audio.engines.sfx.vocabulary import DURATION_DEFAULT_SECONDS, DURATION_MAX_SECONDS, DURATION_MIN_SECONDS
 from audio.engines.sfx.vocabulary import vocabulary_sentence
@@ -214,6 +214,7 @@ def clip_status(request, clip_id):
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
+@storage.unavailable_is_503
 def clip_audio(request, clip_id):
     clip = get_object_or_404(request.user.clips.done(), pk=clip_id)
     return delivery.audio_response(request, clip)
@@ -221,6 +222,7 @@ def clip_audio(request, clip_id):
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
+@storage.unavailable_is_503
 def voice_preview(request, service, voice):
     try:
         preview = previews.preview_for(service, voice)

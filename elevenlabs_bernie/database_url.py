@@ -12,12 +12,55 @@ Accepted forms:
 size; on MySQL it caps persistent connections per process to one (Django keeps
 at most one connection per thread, so the value only switches ``CONN_MAX_AGE``
 on), and on SQLite it is accepted and ignored (one file, one writer).
+``?pool_timeout=S`` (Prisma's, default 10) is how long a request waits for a pooled
+PostgreSQL connection before it gives up (the page answers 503); ``?connect_timeout=S``
+(Prisma's, default 5) bounds opening a connection to PostgreSQL or MySQL, so a database
+host that vanished does not hold requests for minutes.
+
+Surviving a restart or failover: every connection that was open dies with it. PostgreSQL's
+pool checks a connection before handing it out (``check_pooled_connection``) and replaces dead
+ones, and it gives up a failed reconnection chain after ``POOL_RECONNECT_SECONDS`` so its
+backoff never grows past a few seconds (the next request starts a new one at once). TCP
+keepalives and ``tcp_user_timeout`` notice a server that vanished without closing its
+connections (a failover to another host) within about a minute instead of the kernel's
+fifteen. MySQL checks a persistent connection before the first query of each request
+(``CONN_HEALTH_CHECKS``) and reconnects.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 10
+POOL_RECONNECT_SECONDS = 5
+
+
+# libpq: probe an idle connection after 30 s, every 10 s, give up after 3 unanswered probes;
+# give up on data the server has not acknowledged after 15 s.
+POSTGRES_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                       "tcp_user_timeout": 15_000}
+
+
+def check_pooled_connection(conn) -> None:
+    """What the PostgreSQL pool runs on a connection before handing it out: psycopg_pool's own
+    check (an empty query). When it fails the database has most likely restarted, and every
+    idle connection in the pool is as dead as this one: they are all checked (and the dead
+    ones replaced) at once. Otherwise the request would walk them one by one, psycopg_pool
+    waiting 1, 2, 4... seconds between them, and pass ``pool_timeout`` after a few."""
+    from django.db import connections
+    from psycopg_pool import ConnectionPool
+
+    try:
+        ConnectionPool.check_connection(conn)
+    except Exception:
+        for wrapper in connections.all(initialized_only=True):
+            pool = getattr(wrapper, "pool", None)
+            if pool is not None:
+                pool.check()  # psycopg_pool's own sweep of its idle connections, not this function
+        raise
 
 
 class DatabaseURLError(ValueError):
@@ -111,6 +154,7 @@ def parse(url: str | None, *, base_dir: Path) -> dict:
         if not name or "/" in name:
             raise DatabaseURLError(f"DATABASE_URL: {scheme} URL needs a database name, e.g. {scheme}://user@127.0.0.1/dbname")
         limit = _int_param(query, "connection_limit")
+        connect_timeout = _int_param(query, "connect_timeout") or CONNECT_TIMEOUT_SECONDS
         config: dict = {
             "NAME": name,
             "USER": unquote(parts.username or ""),
@@ -120,14 +164,18 @@ def parse(url: str | None, *, base_dir: Path) -> dict:
         }
         if scheme == "mysql":
             config["ENGINE"] = "django.db.backends.mysql"
-            config["OPTIONS"] = {"charset": "utf8mb4", "isolation_level": "read committed"}
+            config["OPTIONS"] = {"charset": "utf8mb4", "isolation_level": "read committed",
+                                 "connect_timeout": connect_timeout}
             # Django holds one connection per thread; connection_limit keeps it open for reuse.
             config["CONN_MAX_AGE"] = 60 if limit else 0
             config["CONN_HEALTH_CHECKS"] = True
             return config
         config["ENGINE"] = "django.db.backends.postgresql"
-        pool: dict = {"min_size": 1, "max_size": limit or 10, "timeout": 10}
-        config["OPTIONS"] = {"pool": pool}
+        pool: dict = {"min_size": 1, "max_size": limit or 10,
+                      "timeout": _int_param(query, "pool_timeout") or POOL_TIMEOUT_SECONDS,
+                      "reconnect_timeout": POOL_RECONNECT_SECONDS, "check": check_pooled_connection}
+        config["OPTIONS"] = {"pool": pool, "connect_timeout": connect_timeout, **POSTGRES_KEEPALIVES}
+        config["CONN_HEALTH_CHECKS"] = True  # what Django would do with the pool; ours is more thorough
         if "sslmode" in query:
             config["OPTIONS"]["sslmode"] = query["sslmode"][-1]
         return config

@@ -59,6 +59,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, got {raw!r}") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -113,6 +123,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so its process_exception sees a view's exception first: database or storage
+    # outages answer 503 (elevenlabs_bernie/middleware.py).
+    "elevenlabs_bernie.middleware.DependencyUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "elevenlabs_bernie.urls"
@@ -149,17 +162,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits, anonymous sessions) ------------------------
 
-REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    # Shared by every process on the machine (web, worker), unlike local memory.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": env("CACHE_DIR", str(BASE_DIR / ".cache" / "django")),
-        }
-    }
+def cache_from_env() -> dict:
+    """Redis when REDIS_URL is set, degrading to local memory while it does not answer
+    (core/cache.py); else a file cache, shared by every process on the machine (web, worker)."""
+    redis_url = env("REDIS_URL")
+    if not redis_url:
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": env("CACHE_DIR", str(BASE_DIR / ".cache" / "django"))}
+    timeout = env_float("REDIS_TIMEOUT_SECONDS", 0.5)
+    return {"BACKEND": "core.cache.RedisWithFallbackCache", "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout,
+                        "RETRY_MAX_SECONDS": env_float("REDIS_RETRY_MAX_SECONDS", 10)}}
+
+
+CACHES = {"default": cache_from_env()}
 
 # --- Auth -------------------------------------------------------------------
 
@@ -271,7 +287,16 @@ def default_storage_from_env() -> dict:
     bucket = env("S3_BUCKET_NAME")
     if not bucket:
         return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    from botocore.config import Config
+
     endpoint = env("AWS_S3_ENDPOINT_URL") or None
+    # A dead or unreachable S3 must not hold a request for minutes (botocore's defaults: 60 s to
+    # connect, 5 attempts): a few seconds to connect, 3 attempts in all, then StorageUnavailable.
+    client_config = Config(
+        s3={"addressing_style": "path" if endpoint else None}, signature_version="s3v4",
+        connect_timeout=env_float("S3_CONNECT_TIMEOUT_SECONDS", 3), read_timeout=env_float("S3_READ_TIMEOUT_SECONDS", 30),
+        retries={"mode": "standard", "total_max_attempts": 3},
+    )
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -284,8 +309,7 @@ def default_storage_from_env() -> dict:
             "querystring_auth": True,
             "querystring_expire": 300,
             "file_overwrite": False,
-            "addressing_style": "path" if endpoint else None,
-            "signature_version": "s3v4",
+            "client_config": client_config,  # carries the addressing style and signature version too
         },
     }
 
@@ -314,6 +338,10 @@ AUDIO_URL_EXPIRE_SECONDS = env_int("AUDIO_URL_EXPIRE_SECONDS", 300)
 
 # Each service has its own queue (audio/tasks.py); QUEUES empty = every queue name is accepted.
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"), "QUEUES": []}}
+# run_worker: how often each worker writes its heartbeat (ops/heartbeats.py), and the longest
+# wait between reconnection attempts while the database is away (ops/worker.py).
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 15)
+WORKER_BACKOFF_MAX_SECONDS = env_float("WORKER_BACKOFF_MAX_SECONDS", 10)
 
 # --- Audio: prices, limits, engines -------------------------------------------
 
@@ -343,6 +371,8 @@ API_GENERATION_TIMEOUT_SECONDS = env_int("API_GENERATION_TIMEOUT_SECONDS", 120)
 # task may wait before the queue counts as stalled (no worker).
 HEALTHZ_CACHE_SECONDS = env_int("HEALTHZ_CACHE_SECONDS", 10)
 HEALTHZ_QUEUE_STALL_SECONDS = env_int("HEALTHZ_QUEUE_STALL_SECONDS", 300)
+# A worker whose heartbeat is older than this is reported stale (gone, or cut off from the database).
+HEALTHZ_WORKER_STALE_SECONDS = env_int("HEALTHZ_WORKER_STALE_SECONDS", 60)
 
 # --- Security (production) --------------------------------------------------
 

@@ -5,6 +5,8 @@ from django.urls import include, path, re_path
 from accounts import views as account_views
 from elevenlabs_bernie import views
 
+handler500 = "elevenlabs_bernie.views.server_error"
+
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "ElevenLabs-Bernie operations"
 admin.site.site_title = "ElevenLabs-Bernie admin"

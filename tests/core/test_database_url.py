@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from elevenlabs_bernie.database_url import DatabaseURLError, parse
+from elevenlabs_bernie.database_url import DatabaseURLError, check_pooled_connection, parse
 
 BASE = Path("/srv/app")
 
@@ -49,6 +49,23 @@ class TestDatabaseURL:
         assert config["OPTIONS"]["pool"]["max_size"] == 10
         assert config["PORT"] == ""
 
+    def test_postgres_pool_checks_connections_and_gives_up_reconnecting_quickly(self):
+        config = parse("postgresql://postgres@127.0.0.1/test", base_dir=BASE)
+
+        assert config["CONN_HEALTH_CHECKS"] is True
+        pool = config["OPTIONS"]["pool"]
+        assert pool["check"] is check_pooled_connection
+        assert config["OPTIONS"]["tcp_user_timeout"] > 0 and config["OPTIONS"]["keepalives"] == 1
+        assert (pool["timeout"], pool["reconnect_timeout"]) == (10, 5)
+        assert config["OPTIONS"]["connect_timeout"] == 5
+
+    def test_prisma_timeouts_set_the_pool_wait_and_the_connect_timeout(self):
+        config = parse("postgresql://u@h/db?pool_timeout=3&connect_timeout=2", base_dir=BASE)
+
+        assert config["OPTIONS"]["pool"]["timeout"] == 3
+        assert config["OPTIONS"]["connect_timeout"] == 2
+        assert parse("mysql://u@h/db?connect_timeout=4", base_dir=BASE)["OPTIONS"]["connect_timeout"] == 4
+
     def test_mysql(self):
         config = parse("mysql://root@127.0.0.1:3306/test?connection_limit=5", base_dir=BASE)
 
@@ -56,6 +73,8 @@ class TestDatabaseURL:
         assert (config["NAME"], config["USER"], config["HOST"], config["PORT"]) == ("test", "root", "127.0.0.1", "3306")
         assert config["OPTIONS"]["charset"] == "utf8mb4"
         assert config["CONN_MAX_AGE"] > 0
+        assert config["CONN_HEALTH_CHECKS"] is True
+        assert config["OPTIONS"]["connect_timeout"] == 5
 
     @pytest.mark.parametrize(
         "url, words",
@@ -66,6 +85,7 @@ class TestDatabaseURL:
             ("mysql://root@127.0.0.1:notaport/test", "malformed"),
             ("postgresql://u@h/db?connection_limit=many", "whole number"),
             ("postgresql://u@h/db?connection_limit=0", "at least 1"),
+            ("postgresql://u@h/db?pool_timeout=soon", "whole number"),
             ("file:", "needs a path"),
             ("sqlite://", "needs a file"),
             ("just some words", "not a URL"),
