@@ -16,6 +16,8 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from ninja import errors as ninja_errors
 
+from elevenlabs_bernie.middleware import unavailable_response
+
 logger = logging.getLogger(__name__)
 
 OPENAI_PREFIX = "/v1/audio/"
@@ -116,6 +118,9 @@ def install(api) -> None:
             return error_response(request, 413, "payload_too_large", "The request body is too large.")
         if isinstance(exc, SuspiciousOperation):
             return error_response(request, 400, "bad_request", "The request is malformed.")
+        outage = unavailable_response(request, exc)  # database or storage down: a plain 503, retry later
+        if outage is not None:
+            return outage
         logger.exception("API request %s %s failed", request.method, request.path)
         return error_response(request, 503, "internal_error", UNEXPECTED, headers=NO_RETRY)
 

@@ -146,3 +146,26 @@ class TestGenerationThatCannotBeAnswered:
 def test_json_errors_carry_no_html(client, key):
     for response in (client.get("/v1/x", HTTP_XI_API_KEY=key), client.delete("/v1/models", HTTP_XI_API_KEY=key)):
         assert b"<html" not in response.content.lower() and json.loads(response.content)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_inside_an_api_view_is_a_plain_503_to_retry(client, key_for, monkeypatch):
+    """Not the catch-all's "internal_error, do not retry": the client should come back."""
+    from django.db import OperationalError, connection
+
+    from api import user as user_endpoints
+
+    def lost(owner):
+        connection.close()  # what a restarted server leaves behind: no usable connection
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(user_endpoints, "subscription_json", lost)
+    _user, key = key_for()
+
+    response = client.get("/v1/user", HTTP_XI_API_KEY=key)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "x-should-retry" not in response
+    assert response.json()["detail"]["code"] == "service_unavailable"
+    assert "connection" not in response.json()["detail"]["message"]
