@@ -5,6 +5,9 @@ can seek) and ``?download=1`` for an attachment. S3: a redirect to a presigned G
 lives at most ``AUDIO_URL_EXPIRE_SECONDS`` (≤ 300 s), with ``attachment`` disposition and
 ``audio/wav``. The caller has already checked ownership. ``file_response`` serves any stored
 WAV the same way (voice previews).
+
+``?format=mp3`` serves the clip as MP3, encoded on the first request (audio.encoding) and kept in
+storage beside the WAV (``<key>.mp3`` for ``<key>.wav``), so later downloads do not encode again.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 
+from audio import encoding, storage
 from audio.history import download_filename
 from audio.models import GeneratedAudioClip
 
 MAX_URL_SECONDS = 300
+FORMATS = {"wav": None, **storage.ENCODED_FORMATS}  # ?format= -> audio.encoding output format (None: as stored)
+CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
 CHUNK_BYTES = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # 18 digits: far past any file, never past int()
 
@@ -36,30 +42,51 @@ def _disposition(kind: str, filename: str) -> str:
     return f"{kind}; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def presigned_url(clip: GeneratedAudioClip, *, expire: int | None = None) -> str:
-    return _presigned_key_url(clip.s3_key, download_filename(clip), "attachment", expire=expire)
+def presigned_url(clip: GeneratedAudioClip, *, expire: int | None = None, kind: str = "wav") -> str:
+    key = clip.s3_key if kind == "wav" else storage.encoded_key(clip.s3_key, kind)
+    return _presigned_key_url(key, download_filename(clip, kind), "attachment", expire=expire,
+                              content_type=CONTENT_TYPES[kind])
 
 
-def _presigned_key_url(key: str, filename: str, kind: str, *, expire: int | None = None) -> str:
+def _presigned_key_url(key: str, filename: str, kind: str, *, expire: int | None = None,
+                       content_type: str = "audio/wav") -> str:
     return default_storage.url(
         key,
         parameters={
             "ResponseContentDisposition": _disposition(kind, filename),
-            "ResponseContentType": "audio/wav",
+            "ResponseContentType": content_type,
         },
         expire=expire or url_expire_seconds(),
     )
 
 
-def audio_response(request, clip: GeneratedAudioClip) -> HttpResponse:
-    """The response for ``GET /app/clips/<id>/audio/`` of a done clip."""
+def ensure_encoded(clip: GeneratedAudioClip, kind: str) -> str:
+    """The storage key of the clip's audio as ``kind``; encoded and stored on first use."""
+    if FORMATS[kind] is None:
+        return clip.s3_key
+    key = storage.encoded_key(clip.s3_key, kind)
+    if default_storage.exists(key):
+        return key
+    try:
+        wav = storage.read(clip.s3_key)
+    except FileNotFoundError:
+        raise Http404("The audio file is missing from storage.") from None
+    data, _content_type, _extension = encoding.encode(wav, FORMATS[kind])
+    if not default_storage.exists(key):  # another request may have just stored it
+        storage.save_bytes(key, data)
+    return key
+
+
+def audio_response(request, clip: GeneratedAudioClip, *, kind: str = "wav") -> HttpResponse:
+    """The response for ``GET /app/clips/<id>/audio/`` of a done clip (``kind``: wav or mp3)."""
+    key = ensure_encoded(clip, kind)
     if is_s3():
-        response = HttpResponseRedirect(presigned_url(clip))
+        response = HttpResponseRedirect(presigned_url(clip, kind=kind))
         response["Cache-Control"] = "private, no-store"
         return response
     download = request.GET.get("download") == "1"
-    return _stream(request, clip.s3_key, filename=download_filename(clip), download=download,
-                   cache_control="private, max-age=3600")
+    return _stream(request, key, filename=download_filename(clip, kind), download=download,
+                   cache_control="private, max-age=3600", content_type=CONTENT_TYPES[kind])
 
 
 def file_response(request, key: str, *, filename: str, cache_control: str) -> HttpResponse:
@@ -106,7 +133,8 @@ def _chunks(handle, start: int, length: int):
         handle.close()
 
 
-def _stream(request, key: str, *, filename: str, download: bool, cache_control: str) -> HttpResponse:
+def _stream(request, key: str, *, filename: str, download: bool, cache_control: str,
+            content_type: str = "audio/wav") -> HttpResponse:
     try:
         size = default_storage.size(key)
     except FileNotFoundError:
@@ -121,10 +149,10 @@ def _stream(request, key: str, *, filename: str, download: bool, cache_control: 
     length = max(end - start + 1, 0)
     status = 206 if wanted else 200
     if request.method == "HEAD":  # the headers a GET would send, and no body
-        response = HttpResponse(status=status, content_type="audio/wav")
+        response = HttpResponse(status=status, content_type=content_type)
     else:
         handle = default_storage.open(key, "rb")
-        response = StreamingHttpResponse(_chunks(handle, start, length), content_type="audio/wav", status=status)
+        response = StreamingHttpResponse(_chunks(handle, start, length), content_type=content_type, status=status)
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     if wanted:

@@ -14,6 +14,9 @@ from core.unavailable import DependencyUnavailable
 
 logger = logging.getLogger(__name__)
 
+# Copies of a stored WAV made for delivery, kept beside it: extension -> audio.encoding format.
+ENCODED_FORMATS = {"mp3": "mp3_44100_128"}
+
 
 class StorageUnavailable(DependencyUnavailable):
     """The storage backend failed (S3 down, disk full): the message is safe to show. A view
@@ -105,3 +108,14 @@ def delete_quietly(key: str | None) -> None:
             default_storage.delete(key)
         except Exception:  # noqa: BLE001 - best effort clean-up of an orphan
             logger.warning("storage: could not delete %s", key, exc_info=True)
+
+
+def encoded_key(wav_key: str, extension: str) -> str:
+    """Where a clip's encoded copy (``mp3``) is kept: beside the WAV, same name."""
+    stem = wav_key[: -len(".wav")] if wav_key.lower().endswith(".wav") else wav_key
+    return f"{stem}.{extension}"
+
+
+def encoded_keys(wav_key: str | None) -> list[str]:
+    """Every encoded copy a stored WAV may have (to delete with it)."""
+    return [encoded_key(wav_key, extension) for extension in ENCODED_FORMATS] if wav_key else []
