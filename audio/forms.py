@@ -20,6 +20,7 @@ from audio.engines import GenerationRequest, registry
 from audio.engines.sfx.vocabulary import DURATION_DEFAULT_SECONDS, clean_duration, duration_in_prompt
 
 SEED_MAX = 2**31 - 1
+VARIATIONS_MAX = 4
 _PLAIN_DECIMAL = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,6})?", re.ASCII)
 
 
@@ -75,6 +76,14 @@ class ClipForm(forms.Form):
     def params(self) -> dict:
         return {}
 
+    def remembered(self) -> dict:
+        """The settings the studio keeps as this user's next defaults (never the text)."""
+        return {}
+
+    def generation_requests(self) -> list[GenerationRequest]:
+        """Every clip this submission asks for (one, or a sound effect's variations)."""
+        return [self.generation_request()]
+
     def generation_request(self) -> GenerationRequest:
         data = self.cleaned_data
         return GenerationRequest(voice=data.get("voice", ""), text=data.get("text", ""), params=self.params())
@@ -122,6 +131,9 @@ class TextToSpeechForm(ClipForm):
     def params(self) -> dict:
         data = self.cleaned_data
         return {name: default if data.get(name) is None else data[name] for name, default in self.SETTINGS_DEFAULTS.items()}
+
+    def remembered(self) -> dict:
+        return self.params()
 
 
 class VoiceChangerForm(ClipForm):
@@ -171,6 +183,12 @@ class SoundEffectsForm(ClipForm):
         required=False,
         error_messages={"invalid": "The duration must be a number of seconds, such as 4 or 2.5."},
     )
+    variations = forms.IntegerField(
+        required=False, min_value=1, max_value=VARIATIONS_MAX,
+        error_messages={"invalid": f"Choose from 1 to {VARIATIONS_MAX} variations.",
+                        "min_value": f"Choose from 1 to {VARIATIONS_MAX} variations.",
+                        "max_value": f"Choose from 1 to {VARIATIONS_MAX} variations."},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,10 +226,33 @@ class SoundEffectsForm(ClipForm):
         duration = self.cleaned_data.get("duration")
         return DURATION_DEFAULT_SECONDS if duration is None else duration
 
+    def duration_source(self) -> str:
+        """Which of the two lengths is used: "prompt", "field" or "default"."""
+        if duration_in_prompt(self.cleaned_data.get("prompt", "")) is not None:
+            return "prompt"
+        return "default" if self.cleaned_data.get("duration") is None else "field"
+
     def params(self) -> dict:
         if not hasattr(self, "_seed"):
             self._seed = secrets.randbelow(SEED_MAX)
-        return {"duration": self.resolved_duration(), "seed": self._seed}
+        return {"duration": self.resolved_duration(), "duration_from": self.duration_source(), "seed": self._seed}
+
+    def remembered(self) -> dict:
+        duration = self.cleaned_data.get("duration")
+        return {"duration": DURATION_DEFAULT_SECONDS if duration is None else duration,
+                "variations": self.cleaned_data.get("variations") or 1}
 
     def generation_request(self) -> GenerationRequest:
         return GenerationRequest(text=self.cleaned_data.get("prompt", ""), params=self.params())
+
+    def generation_requests(self) -> list[GenerationRequest]:
+        """One request per variation, each with its own seed (the first is generation_request())."""
+        first = self.generation_request()
+        seeds = {first.params["seed"]}
+        requests = [first]
+        while len(requests) < (self.cleaned_data.get("variations") or 1):
+            seed = secrets.randbelow(SEED_MAX)
+            if seed not in seeds:
+                seeds.add(seed)
+                requests.append(GenerationRequest(text=first.text, params={**first.params, "seed": seed}))
+        return requests

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from audio import estimates
 from audio.models import GeneratedAudioClip
 
 PAGE_SIZE = 50
@@ -32,6 +33,8 @@ class Row:
     voice_name: str
     filename: str
     url: str  # the clip's status address, /app/clips/<id>/; its actions hang below it
+    details: str = ""  # the settings it was made with, in words
+    estimate: str = ""  # pending clips: "about 20 s"
 
     @property
     def audio_url(self) -> str:
@@ -40,6 +43,14 @@ class Row:
     @property
     def download_url(self) -> str:
         return f"{self.url}audio/?download=1"
+
+    @property
+    def mp3_url(self) -> str:
+        return f"{self.url}audio/?format=mp3&download=1"
+
+    @property
+    def regenerate_url(self) -> str:
+        return f"{self.url}regenerate/"
 
     @property
     def delete_url(self) -> str:
@@ -77,6 +88,21 @@ def title_of(clip: GeneratedAudioClip, voice_name: str) -> str:
     return f"{source} → {voice_name or 'another voice'}"
 
 
+def details_of(clip: GeneratedAudioClip) -> str:
+    """The settings a clip was made with, as a row shows them: "Speed 1.25 · Stability 0.5"."""
+    params = clip.params or {}
+    parts = []
+    if "speed" in params:
+        parts.append(f"Speed {params['speed']:g}×")
+    for name in ("stability", "variability"):
+        if name in params:
+            parts.append(f"{name.title()} {params[name]:g}")
+    if "duration" in params and not clip.spec.has_voices:
+        source = " (from the description)" if params.get("duration_from") == "prompt" else ""
+        parts.append(f"Asked for {params['duration']:g} s{source}")
+    return " · ".join(parts)
+
+
 def download_filename(clip: GeneratedAudioClip, extension: str = "wav") -> str:
     """``tts-andreas-2026-11-27-1530.wav``: service, voice (or the prompt's first words), local time."""
     spec = clip.spec
@@ -91,8 +117,9 @@ def download_filename(clip: GeneratedAudioClip, extension: str = "wav") -> str:
 def row(clip: GeneratedAudioClip, *, names: dict[str, str], urls: ClipUrls | None = None) -> Row:
     voice_name = names.get(clip.voice or "", clip.voice or "")
     urls = urls or ClipUrls()
+    estimate = estimates.words(estimates.seconds_for(clip)) if clip.status == "pending" else ""
     return Row(clip=clip, title=title_of(clip, voice_name), voice_name=voice_name,
-               filename=download_filename(clip), url=urls.clip(clip.id))
+               filename=download_filename(clip), url=urls.clip(clip.id), details=details_of(clip), estimate=estimate)
 
 
 def encode_cursor(clip: GeneratedAudioClip) -> str:

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -57,7 +57,22 @@ class ClipQuerySet(models.QuerySet):
         query = (query or "").strip()
         if not query:
             return self
-        return self.filter(Q(text__icontains=query) | Q(voice__icontains=query))
+        return self.filter(Q(text__icontains=query) | Q(voice__icontains=query) | Q(params__source_name__icontains=query))
+
+    def with_status(self, status: str):
+        """Clips in ``status`` (pending, done, failed); any other value filters nothing."""
+        by_status = {ClipStatus.PENDING: self.pending, ClipStatus.DONE: self.done, ClipStatus.FAILED: self.failed}
+        return by_status[status]() if status in by_status else self
+
+    def with_voice(self, voice: str):
+        return self.filter(voice=voice) if voice else self
+
+    def made_on(self, day: date | None):
+        """Clips made on ``day`` in the current time zone."""
+        if day is None:
+            return self
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        return self.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
 
 
 def stuck_condition(*, now: datetime, older_than: timedelta = STUCK_AFTER, queued_longer_than: timedelta = QUEUED_TOO_LONG) -> Q:
@@ -125,3 +140,24 @@ class GeneratedAudioClip(models.Model):
         if self.s3_key:
             return ClipStatus.DONE
         return ClipStatus.PENDING
+
+
+class StudioPreference(models.Model):
+    """The voice and settings a user last generated with, per service: the next visit's
+    defaults (the text itself is never kept here)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="studio_preferences")
+    service = models.CharField(max_length=32, choices=Service.choices)
+    voice = models.CharField(max_length=191, blank=True, default="")
+    settings = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "service"], name="studio_preference_user_service_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.service}"
+
+    @classmethod
+    def remember(cls, *, user, service: str, voice: str, settings: dict) -> None:
+        cls.objects.update_or_create(user=user, service=service, defaults={"voice": voice or "", "settings": settings})

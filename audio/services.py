@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,7 +26,7 @@ from audio import engines, storage
 from audio.engines import GenerationRequest, registry
 from audio.generation import clip_fail, clip_refund
 from audio.logs import clip_event
-from audio.models import ClipSource, GeneratedAudioClip
+from audio.models import ClipSource, GeneratedAudioClip, StudioPreference
 from audio.tasks import enqueue_generation
 from credits import services as credits
 
@@ -145,6 +146,50 @@ def clip_request(
     return clip
 
 
+def clips_request(*, user: User, service: str, requests: list[GenerationRequest], upload: Upload | None = None,
+                  remember: dict | None = None) -> list[GeneratedAudioClip]:
+    """Request each clip in turn (a sound effect's variations are several), each charged on its
+    own; stop at the first that cannot be paid for. Once one is accepted, its voice and
+    ``remember`` (the settings) become the user's defaults for the service. Raises as
+    clip_request does only when not even the first was accepted."""
+    clips: list[GeneratedAudioClip] = []
+    for request in requests:
+        try:
+            clips.append(clip_request(user=user, service=service, request=request, upload=upload))
+        except ClipRequestError:
+            if not clips:
+                raise
+            break
+    if remember is not None:
+        StudioPreference.remember(user=user, service=service, voice=requests[0].voice, settings=remember)
+    return clips
+
+
+def clip_regenerate(*, user: User, clip_id: str) -> GeneratedAudioClip:
+    """A new clip made like one of the user's finished clips (same text or recording, voice and
+    settings; a new seed), charged as any request. ClipStateError while it is still pending or
+    when its recording is gone."""
+    clip = user.clips.filter(pk=clip_id).first()
+    if clip is None:
+        raise GeneratedAudioClip.DoesNotExist
+    if clip.status == "pending":
+        raise ClipStateError("This clip is still being generated; regenerate it once it has finished.")
+    params = dict(clip.params or {})
+    if "seed" in params:
+        params["seed"] = secrets.randbelow(2**31 - 1)
+    upload = None
+    if clip.original_voice_s3_key:
+        try:
+            data = storage.read(clip.original_voice_s3_key)
+        except FileNotFoundError:
+            raise ClipStateError("The original recording is no longer stored; upload it again.") from None
+        except storage.StorageUnavailable as exc:
+            raise ClipRequestError(f"{exc} Nothing was charged.") from None
+        upload = Upload(data=data, extension=clip.original_voice_s3_key.rsplit(".", 1)[-1])
+    request = GenerationRequest(voice=clip.voice or "", text=clip.text or "", params=params)
+    return clip_request(user=user, service=clip.service, request=request, upload=upload)
+
+
 def clip_retry(*, clip_id: str, actor: User | None = None) -> None:
     """Re-queue a failed clip (an operator's action). It ends up charged once in total: a
     refunded clip is charged again, one that was never refunded is not."""
@@ -190,7 +235,8 @@ def clips_delete(*, clips) -> int:
     since deleting them would keep the charge with nothing left to refund. Ledger rows stay
     (their clip becomes NULL). Returns how many were deleted."""
     finished = clips.finished()
-    keys = [key for pair in finished.values_list("s3_key", "original_voice_s3_key") for key in pair if key]
+    keys = [key for wav, upload in finished.values_list("s3_key", "original_voice_s3_key")
+            for key in (wav, upload, *storage.encoded_keys(wav)) if key]
     _deleted, per_model = finished.delete()
     for key in keys:
         storage.delete_quietly(key)
