@@ -21,5 +21,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("source.tar.gz", views.source_archive, name="source_archive"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("api.urls")),  # /v1/..., /v2/voices, /api/
 ]

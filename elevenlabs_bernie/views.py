@@ -3,8 +3,9 @@
 import sys
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -48,3 +49,9 @@ def server_error(request):
         if response is not None:
             return response
     return defaults.server_error(request)
+
+
+@require_GET
+def favicon(request):
+    """Browsers that ask /favicon.ico (pages link the SVG icon) get the same icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
