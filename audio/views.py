@@ -7,7 +7,9 @@ service's form (audio/forms.py) and makes one call into audio/services.py.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,15 +25,23 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from audio import delivery, engines, history, previews, services, storage
+from audio import delivery, engines, estimates, history, previews, services, storage
 from audio.engines import registry
 from audio.engines.sfx.vocabulary import DURATION_DEFAULT_SECONDS, DURATION_MAX_SECONDS, DURATION_MIN_SECONDS
 from audio.engines.sfx.vocabulary import vocabulary_sentence
-from audio.models import GeneratedAudioClip
+from audio.models import ClipStatus, GeneratedAudioClip, StudioPreference
 
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the other fields
 EDITORS = {spec.id: f"audio/_editor_{spec.slug.replace('-', '_')}.html" for spec in registry.SERVICES}
-SEARCH_HINTS = {spec.id: "Search by text or voice" if spec.has_voices else "Search by description" for spec in registry.SERVICES}
+SETTINGS = {spec.id: f"audio/_settings_{spec.slug.replace('-', '_')}.html" for spec in registry.SERVICES}
+SEARCH_HINTS = {
+    registry.TEXT_TO_SPEECH.id: "Search the text",
+    registry.VOICE_CHANGER.id: "Search by file name",
+    registry.SOUND_EFFECTS.id: "Search the descriptions",
+}
+STATUS_FILTERS = [("", "Any status"), (ClipStatus.DONE, "Ready"), (ClipStatus.PENDING, "In progress"),
+                  (ClipStatus.FAILED, "Failed")]
+FORM_FIELDS = ("text", "voice", "prompt", "duration", "speed", "stability", "variability", "variations")
 
 
 def _wants_json(request) -> bool:
@@ -91,13 +101,47 @@ def studio(request, service: str):
     return render(request, "audio/studio.html", _page_context(request, spec))
 
 
+def _initial(request, spec: registry.ServiceSpec) -> dict:
+    """What the editor starts with: a refused submission (shown once, without JavaScript), else
+    the clip being reused (?reuse=<id>), else the voice and settings the user last used."""
+    refused = request.session.pop(_refused_key(spec), None)
+    if refused:
+        return refused
+    reuse = request.GET.get("reuse")
+    clip = request.user.clips.for_service(spec.id).filter(pk=reuse).first() if reuse and len(reuse) < 64 else None
+    if clip is not None:
+        return reuse_fields(clip)
+    preference = request.user.studio_preferences.filter(service=spec.id).first()
+    if preference is None:
+        return {}
+    return {"voice": preference.voice, **{name: preference.settings[name] for name in FORM_FIELDS
+                                          if name in preference.settings and name not in ("text", "prompt")}}
+
+
+def reuse_fields(clip: GeneratedAudioClip) -> dict:
+    """The editor's fields filled from a clip: its text or prompt, voice and settings."""
+    params = clip.params or {}
+    fields = {name: params[name] for name in ("speed", "stability", "variability") if name in params}
+    if clip.spec.has_voices:
+        fields["voice"] = clip.voice or ""
+        if clip.text:
+            fields["text"] = clip.text
+    else:
+        fields["prompt"] = clip.text or ""
+        if params.get("duration_from") != "prompt" and "duration" in params:
+            fields["duration"] = params["duration"]
+    return fields
+
+
 def _page_context(request, spec: registry.ServiceSpec) -> dict:
     cost = services.cost_of(spec.id)
     voices = _voices(spec) if spec.has_voices else []
     return {
         "spec": spec,
         "editor": EDITORS[spec.id],
+        "settings_template": SETTINGS[spec.id],
         "search_hint": SEARCH_HINTS[spec.id],
+        "status_filters": STATUS_FILTERS,
         "voices": voices,
         "preview_voices": previews.available(spec.id, voices),
         "sfx_vocabulary": "" if spec.has_voices else vocabulary_sentence(),
@@ -110,16 +154,28 @@ def _page_context(request, spec: registry.ServiceSpec) -> dict:
         "duration_min": DURATION_MIN_SECONDS,
         "duration_max": DURATION_MAX_SECONDS,
         "duration_default": DURATION_DEFAULT_SECONDS,
-        "form": request.session.pop(_refused_key(spec), {}),
+        "variations_max": 4,
+        "form": _initial(request, spec),
+        "upload_max_seconds": settings.AUDIO_UPLOAD_MAX_SECONDS,
         **_history_context(request, spec, {voice.id: voice.name for voice in voices}),
     }
 
 
 def _history_context(request, spec: registry.ServiceSpec, names: dict[str, str]) -> dict:
     query = request.GET.get("q", "").strip()[:200]
-    clips = request.user.clips.for_service(spec.id).search(query)
+    voice = request.GET.get("voice", "")[:191] if spec.has_voices else ""
+    status = request.GET.get("status", "")
+    status = status if status in ClipStatus.values else ""
+    try:
+        day = date.fromisoformat(request.GET.get("day", "")[:10])
+    except ValueError:
+        day = None
+    clips = request.user.clips.for_service(spec.id).search(query).with_voice(voice).with_status(status).made_on(day)
     page = history.page_of(clips, names=names, before=request.GET.get("before"), after=request.GET.get("after"))
-    return {"spec": spec, "query": query, "history": page}
+    filters = {name: value for name, value in (("q", query), ("voice", voice), ("status", status),
+                                                ("day", day.isoformat() if day else "")) if value}
+    return {"spec": spec, "query": query, "history": page, "filters": filters,
+            "filter_query": urlencode(filters), "filtered": bool(filters)}
 
 
 def _voices(spec: registry.ServiceSpec) -> list[engines.Voice]:
@@ -146,20 +202,22 @@ def _submit(request, spec: registry.ServiceSpec):
         _keep_refused_input(request, spec, form)
         status = 413 if form.has_error("audio", "too_large") else 400
         return _refuse(request, spec, form.first_error(), status=status, errors=form.errors.get_json_data())
+    requests = form.generation_requests()
     try:
-        clip = services.clip_request(user=request.user, service=spec.id, request=form.generation_request(),
-                                     upload=form.upload())
+        clips = services.clips_request(user=request.user, service=spec.id, requests=requests,
+                                       upload=form.upload(), remember=form.remembered())
     except services.InsufficientCredits as exc:
         return _refuse(request, spec, str(exc), status=402)
     except services.ClipRequestError as exc:
         return _refuse(request, spec, str(exc), status=503)
-    notice = queued_message(clip)
+    notice = submitted_message(clips, asked=len(requests))
     if _wants_json(request):
-        payload = status_payload(clip, credits=request.user.credits)
-        payload["message"] = notice
-        payload["row_html"] = render_to_string(
-            "audio/studio.html#clip_row", {"row": history.row(clip, names=_voice_names(spec))}, request=request
-        )
+        names = _voice_names(spec)
+        rows = [render_to_string("audio/studio.html#clip_row", {"row": history.row(clip, names=names)}, request=request)
+                for clip in clips]
+        payload = status_payload(clips[0], credits=request.user.credits)
+        payload.update(message=notice, row_html=rows[0],
+                       clips=[{"id": clip.id, "row_html": html} for clip, html in zip(clips, rows, strict=True)])
         return JsonResponse(payload, status=201)
     messages.success(request, notice)
     return redirect(page_url_name(spec))
@@ -169,9 +227,7 @@ def _keep_refused_input(request, spec: registry.ServiceSpec, form) -> None:
     """Without JavaScript the page reloads after a refusal: put the refused text back in the
     editor for that one page view (then it is gone, so it never comes back later)."""
     if not _wants_json(request):
-        request.session[_refused_key(spec)] = {
-            name: request.POST.get(name, "") for name in ("text", "voice", "prompt", "duration")
-        }
+        request.session[_refused_key(spec)] = {name: request.POST.get(name, "") for name in FORM_FIELDS}
 
 
 def queued_message(clip: GeneratedAudioClip) -> str:
@@ -180,6 +236,18 @@ def queued_message(clip: GeneratedAudioClip) -> str:
         return (f"You have made more than {services.RATE_LIMIT_PER_MINUTE} requests this minute, "
                 f"so this one is queued and starts at {at}. {clip.cost} credits were taken.")
     return f"Generating. {clip.cost} credits were taken; they come back if it fails."
+
+
+def submitted_message(clips: list[GeneratedAudioClip], *, asked: int) -> str:
+    if asked == 1:
+        return queued_message(clips[0])
+    taken = sum(clip.cost for clip in clips)
+    made = f"Generating {len(clips)} variations. {taken} credits were taken; they come back for any that fails."
+    if len(clips) < asked:
+        made += f" You did not have enough credits for the other {asked - len(clips)}."
+    if any(clip.scheduled_for for clip in clips):
+        made += f" Some are queued: at most {services.RATE_LIMIT_PER_MINUTE} start each minute."
+    return made
 
 
 # -- one clip ----------------------------------------------------------------------------
@@ -196,6 +264,8 @@ def status_payload(clip: GeneratedAudioClip, *, credits: int | None = None) -> d
         "scheduled_for": clip.scheduled_for.isoformat() if clip.scheduled_for else None,
         "started": clip.started_at is not None,
         "duration": clip.duration_seconds,
+        "estimate": estimates.words(estimates.seconds_for(clip)) if not done and not clip.failed else "",
+        "reuse": reuse_fields(clip),
     }
     if credits is not None:
         payload["credits"] = credits
@@ -217,7 +287,10 @@ def clip_status(request, clip_id):
 @storage.unavailable_is_503
 def clip_audio(request, clip_id):
     clip = get_object_or_404(request.user.clips.done(), pk=clip_id)
-    return delivery.audio_response(request, clip)
+    kind = request.GET.get("format", "wav")
+    if kind not in delivery.FORMATS:
+        return JsonResponse({"error": "The format must be mp3 or wav."}, status=400)
+    return delivery.audio_response(request, clip, kind=kind)  # storage down: the site's plain 503
 
 
 @login_required
@@ -260,3 +333,59 @@ def clip_cancel(request, clip_id):
         return JsonResponse(status_payload(clip, credits=User.objects.values_list("credits", flat=True).get(pk=request.user.pk)))
     messages.success(request, f"Cancelled. Your {clip.cost} credits were returned.")
     return redirect(page_url_name(clip.spec))
+
+
+def _credits_now(request) -> int | None:
+    return User.objects.filter(pk=request.user.pk).values_list("credits", flat=True).first()
+
+
+@login_required
+@require_POST
+def clip_regenerate(request, clip_id):
+    original = get_object_or_404(request.user.clips, pk=clip_id)
+    spec = original.spec
+    try:
+        clip = services.clip_regenerate(user=request.user, clip_id=original.pk)
+    except services.InsufficientCredits as exc:
+        return _refuse(request, spec, str(exc), status=402)
+    except services.ClipRequestError as exc:
+        return _refuse(request, spec, str(exc), status=503)
+    except services.ClipStateError as exc:
+        return _refuse(request, spec, str(exc), status=409)
+    notice = queued_message(clip)
+    if _wants_json(request):
+        payload = status_payload(clip, credits=_credits_now(request))
+        row = history.row(clip, names=_voice_names(spec))
+        payload.update(message=notice, row_html=render_to_string("audio/studio.html#clip_row", {"row": row}, request=request))
+        return JsonResponse(payload, status=201)
+    messages.success(request, notice)
+    return redirect(page_url_name(spec))
+
+
+BULK_DELETE_MAX = 200
+
+
+@login_required
+@require_POST
+def clips_bulk_delete(request, service):
+    """Delete the chosen finished clips. Without JavaScript the first POST asks for a
+    confirmation (a page listing how many), the second (``confirmed=1``) deletes; the page's
+    script confirms and offers an undo itself, then posts ``confirmed=1``."""
+    spec = registry.get(service)
+    ids = request.POST.getlist("clip")[:BULK_DELETE_MAX]
+    clips = request.user.clips.for_service(spec.id).filter(pk__in=ids)
+    if not ids:
+        return _refuse(request, spec, "Choose the clips to delete first.", status=400)
+    if request.POST.get("confirmed") != "1":
+        finished = list(clips.finished().newest())
+        return render(request, "audio/confirm_delete.html", {"spec": spec, "clips": finished,
+                                                             "back": reverse(page_url_name(spec))})
+    deleted = services.clips_delete(clips=clips)
+    left = clips.count()
+    notice = f"Deleted {deleted} clip{'s' if deleted != 1 else ''}."
+    if left:
+        notice += f" {left} still being generated {'was' if left == 1 else 'were'} kept."
+    if _wants_json(request):
+        return JsonResponse({"deleted": deleted, "kept": left, "message": notice})
+    messages.success(request, notice)
+    return redirect(page_url_name(spec))

@@ -1,7 +1,9 @@
 // The shared bottom play bar: one <audio>, play/pause, ±10 s, a seekable waveform, times, download.
+// Hidden until a clip is loaded. load() takes a source URL; a streaming source (a MediaSource
+// object URL) can be handed to it the same way.
 import { draw, peaks } from "./waveform.js";
 
-function clock(seconds) {
+export function clock(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) seconds = 0;
   const m = Math.floor(seconds / 60);
   const s = Math.floor(seconds % 60);
@@ -21,6 +23,7 @@ export class Player {
     this.total = root.querySelector("[data-total]");
     this.download = root.querySelector("[data-player-download]");
     this.values = null;
+    this.src = null;  // the loaded clip's address, or null
 
     this.toggleButton.addEventListener("click", () => this.toggle());
     for (const button of this.skipButtons) {
@@ -39,22 +42,30 @@ export class Player {
       this.audio.addEventListener(name, () => this.render());
     }
     this.audio.addEventListener("error", () => {
-      this.title.textContent = "This clip could not be played.";
+      if (this.src) this.title.textContent = "This clip could not be played.";
     });
     window.addEventListener("resize", () => this.drawWave());
   }
 
+  get loaded() {
+    return this.src !== null;
+  }
+
+  show() {
+    this.root.hidden = false;
+    document.body.classList.add("has-player");
+  }
+
   load({ src, title, download }, { autoplay = true } = {}) {
+    this.src = src;
     this.audio.src = src;
     this.title.textContent = title || "Clip";
     this.download.href = download || src;
-    this.download.removeAttribute("aria-disabled");
-    this.download.removeAttribute("tabindex");
-    for (const control of [this.toggleButton, this.seek, ...this.skipButtons]) control.disabled = false;
     this.values = null;
+    this.show();
     this.drawWave();
     peaks(src, 300).then((values) => {
-      if (this.audio.src.endsWith(src)) {
+      if (this.src === src) {
         this.values = values;
         this.drawWave();
       }
@@ -63,8 +74,19 @@ export class Player {
     this.render();
   }
 
+  // Forget the loaded clip (it was deleted) and hide the bar.
+  unload() {
+    this.audio.pause();
+    this.audio.removeAttribute("src");
+    this.audio.load();
+    this.src = null;
+    this.values = null;
+    this.root.hidden = true;
+    document.body.classList.remove("has-player");
+  }
+
   toggle() {
-    if (!this.audio.src) return;
+    if (!this.src) return;
     if (this.audio.paused) this.audio.play().catch(() => {});
     else this.audio.pause();
   }
@@ -75,6 +97,7 @@ export class Player {
   }
 
   drawWave() {
+    if (this.root.hidden) return;
     const progress = this.audio.duration ? this.audio.currentTime / this.audio.duration : 0;
     draw(this.canvas, this.values || new Float32Array(0), progress);
   }
