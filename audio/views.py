@@ -377,8 +377,9 @@ def clips_bulk_delete(request, service):
     if not ids:
         return _refuse(request, spec, "Choose the clips to delete first.", status=400)
     if request.POST.get("confirmed") != "1":
-        finished = list(clips.finished().newest())
-        return render(request, "audio/confirm_delete.html", {"spec": spec, "clips": finished,
+        names = _voice_names(spec)
+        finished = [history.row(clip, names=names) for clip in clips.finished().newest()]
+        return render(request, "audio/confirm_delete.html", {"spec": spec, "rows": finished,
                                                              "back": reverse(page_url_name(spec))})
     deleted = services.clips_delete(clips=clips)
     left = clips.count()
