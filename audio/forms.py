@@ -44,6 +44,7 @@ class ClipForm(forms.Form):
     """What every service's form shares: the voice, the engine's check, the request."""
 
     spec: registry.ServiceSpec
+    refused_field: str | None = None  # which input an engine's refusal is about
 
     voice = forms.ChoiceField(error_messages={
         "required": "Choose a voice.",
@@ -70,7 +71,9 @@ class ClipForm(forms.Form):
             try:
                 self.engine.validate(self.generation_request())
             except engines.EngineValidationError as exc:
-                raise forms.ValidationError(str(exc)) from None
+                # Shown beside the input the engine refused (the page keeps it there until
+                # that input changes), or for the whole form.
+                self.add_error(self.refused_field, str(exc))
         return cleaned
 
     def params(self) -> dict:
@@ -103,6 +106,7 @@ class TextToSpeechForm(ClipForm):
     variability 0-1 (0.5 = the voice as trained). Omitted settings take those defaults."""
 
     spec = registry.TEXT_TO_SPEECH
+    refused_field = "text"
 
     text = forms.CharField(strip=True, error_messages={"required": "Enter some text to speak."})
     speed = PlainDecimalField(required=False, min_value=0.5, max_value=2.0,
@@ -138,6 +142,7 @@ class TextToSpeechForm(ClipForm):
 
 class VoiceChangerForm(ClipForm):
     spec = registry.VOICE_CHANGER
+    refused_field = "audio"
 
     audio = forms.FileField(error_messages={"required": "Choose a recording to convert.", "empty": "The file is empty."})
 
@@ -176,6 +181,7 @@ class SoundEffectsForm(ClipForm):
     (default 5 s) is used."""
 
     spec = registry.SOUND_EFFECTS
+    refused_field = "prompt"
 
     voice = None  # the synthesizer has no voices
     prompt = forms.CharField(strip=True, error_messages={"required": "Describe the sound you want."})

@@ -45,6 +45,10 @@ export class Player {
       if (this.src) this.title.textContent = "This clip could not be played.";
     });
     window.addEventListener("resize", () => this.drawWave());
+    // The page keeps room below its content for the bar, as tall as the bar really is.
+    new ResizeObserver(() => {
+      if (!this.root.hidden) document.documentElement.style.setProperty("--play-bar-h", `${this.root.offsetHeight}px`);
+    }).observe(this.root);
   }
 
   get loaded() {
@@ -53,7 +57,7 @@ export class Player {
 
   show() {
     this.root.hidden = false;
-    document.body.classList.add("has-player");
+    document.documentElement.classList.add("has-player");
   }
 
   load({ src, title, download }, { autoplay = true } = {}) {
@@ -82,7 +86,7 @@ export class Player {
     this.src = null;
     this.values = null;
     this.root.hidden = true;
-    document.body.classList.remove("has-player");
+    document.documentElement.classList.remove("has-player");
   }
 
   toggle() {
