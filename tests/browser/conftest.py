@@ -114,11 +114,11 @@ def open_page(studio_browser, live_server):
 
     contexts = []
 
-    def open_(user, width=1280, *, js=True):
+    def open_(user, width=1280, *, js=True, color_scheme="light"):
         client = Client()
         client.force_login(user)
         context = studio_browser.new_context(viewport={"width": width, "height": 900 if width > 600 else 844},
-                                             java_script_enabled=js, accept_downloads=True)
+                                             java_script_enabled=js, accept_downloads=True, color_scheme=color_scheme)
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
         contexts.append(context)

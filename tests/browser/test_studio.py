@@ -54,12 +54,11 @@ def test_sign_up_make_all_three_kinds_of_audio_find_them_again_and_log_out(trans
 
     # It is in the history after a reload, and the download works.
     page.reload()
-    page.click("[data-tab=history]")
     row = page.locator(".history-list [data-clip][data-status=done]")
     assert row.count() == 1
     assert "Hello from a real browser." in row.first.text_content()
     with page.expect_download() as download_info:
-        row.first.locator("a[download]").click()
+        row.first.locator("a[download][href$='audio/?download=1']").click()
     download = download_info.value
     assert re.fullmatch(r"tts-andreas-\d{4}-\d\d-\d\d-\d{4}\.wav", download.suggested_filename)
     assert (saved := tmp_path / "clip.wav") and download.save_as(saved) is None and saved.read_bytes()[:4] == b"RIFF"
@@ -67,7 +66,6 @@ def test_sign_up_make_all_three_kinds_of_audio_find_them_again_and_log_out(trans
     # Voice changer with an uploaded WAV.
     page.click("nav >> text=Voice Changer")
     page.set_input_files("input[name=audio]", {"name": "me.wav", "mimeType": "audio/wav", "buffer": wav_bytes(1.5)})
-    page.click("[data-tab=settings]")
     page.check("input[name=voice][value=woman]")
     generate_and_wait(page)
     wait_until_playable(page)
@@ -83,8 +81,8 @@ def test_sign_up_make_all_three_kinds_of_audio_find_them_again_and_log_out(trans
     assert sorted(clips.values_list("service", flat=True)) == ["make-an-audio", "seedvc", "styletts2"]
     assert all(clip.status == "done" for clip in clips)
 
-    # Deleting the only sound effect brings back the empty history's invitation.
-    page.click(".history-list [data-clip] [data-delete] button")
+    # Deleting the only sound effect (once its undo has passed) brings back the empty history's invitation.
+    page.click(".history-list [data-clip] [data-action=delete]")
     page.wait_for_selector("[data-history] [data-history-empty]")
     assert "Nothing here yet" in page.text_content("[data-history]")
     assert page.locator("[data-history] [data-clip]").count() == 0
