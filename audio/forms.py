@@ -145,6 +145,11 @@ class VoiceChangerForm(ClipForm):
     refused_field = "audio"
 
     audio = forms.FileField(error_messages={"required": "Choose a recording to convert.", "empty": "The file is empty."})
+    pitch = forms.IntegerField(required=False, min_value=-12, max_value=12, error_messages={
+        "invalid": "The pitch shift must be a whole number of semitones from -12 to 12.",
+        "min_value": "The pitch shift must be a whole number of semitones from -12 to 12.",
+        "max_value": "The pitch shift must be a whole number of semitones from -12 to 12.",
+    })
 
     def clean_audio(self):
         uploaded = self.cleaned_data["audio"]
@@ -169,7 +174,10 @@ class VoiceChangerForm(ClipForm):
     def params(self) -> dict:
         uploaded = self.cleaned_data.get("audio")
         name = getattr(uploaded, "name", "") or ""
-        return {"source_name": name[-200:]} if name else {}
+        return {**({"source_name": name[-200:]} if name else {}), **self.remembered()}
+
+    def remembered(self) -> dict:
+        return {"pitch": self.cleaned_data.get("pitch") or 0}
 
     def upload(self) -> services.Upload:
         return self.checked_upload

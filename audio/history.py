@@ -97,6 +97,8 @@ def details_of(clip: GeneratedAudioClip) -> str:
     for name in ("stability", "variability"):
         if name in params:
             parts.append(f"{name.title()} {params[name]:g}")
+    if params.get("pitch"):
+        parts.append(f"Pitch {params['pitch']:+d} semitones")
     if "duration" in params and not clip.spec.has_voices:
         source = " (from the description)" if params.get("duration_from") == "prompt" else ""
         parts.append(f"Asked for {params['duration']:g} s{source}")

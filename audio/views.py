@@ -41,7 +41,7 @@ SEARCH_HINTS = {
 }
 STATUS_FILTERS = [("", "Any status"), (ClipStatus.DONE, "Ready"), (ClipStatus.PENDING, "In progress"),
                   (ClipStatus.FAILED, "Failed")]
-FORM_FIELDS = ("text", "voice", "prompt", "duration", "speed", "stability", "variability", "variations")
+FORM_FIELDS = ("text", "voice", "prompt", "duration", "speed", "stability", "variability", "variations", "pitch")
 
 
 def _wants_json(request) -> bool:
@@ -121,7 +121,7 @@ def _initial(request, spec: registry.ServiceSpec) -> dict:
 def reuse_fields(clip: GeneratedAudioClip) -> dict:
     """The editor's fields filled from a clip: its text or prompt, voice and settings."""
     params = clip.params or {}
-    fields = {name: params[name] for name in ("speed", "stability", "variability") if name in params}
+    fields = {name: params[name] for name in ("speed", "stability", "variability", "pitch") if name in params}
     if clip.spec.has_voices:
         fields["voice"] = clip.voice or ""
         if clip.text:

@@ -6,7 +6,9 @@ changes is the voice's profile, the same targets the TTS voices use (voice_profi
 1. the median pitch moves to the target voice's (andreas ~110 Hz, woman ~210 Hz, joe ~90 Hz);
 2. formants are scaled by (target pitch / source pitch) ** 0.25, kept within 0.80..1.25, so a
    low voice made high also gets a smaller-sounding vocal tract, and the other way round;
-3. the intonation range is the target's pitch-range factor.
+3. the intonation range is the target's pitch-range factor;
+4. ``params["pitch"]`` (whole semitones, -12..12, default 0) moves the target pitch further:
+   +12 is an octave above the voice's own, -12 an octave below.
 
 Input is any upload probe_audio() accepts (WAV, MP3, OGG, FLAC, decoded with libsndfile),
 mixed to mono block by block and, above 48 kHz, decimated (96 kHz -> 48 kHz) while it is
@@ -40,6 +42,7 @@ CANNOT_CONVERT = ("This recording could not be converted. Upload speech or singi
 # 2 x 50 ms: Praat's memory then follows the chunk, not the recording (a 5-minute 48 kHz upload
 # converted whole peaked at ~925 MB).
 CHUNK_SECONDS = 30.0
+PITCH_SHIFT_LIMIT = 12  # semitones either way
 OVERLAP_SECONDS = 0.05
 
 
@@ -76,6 +79,7 @@ class PraatVoiceConversionEngine(Engine):
 
     def validate(self, request: GenerationRequest) -> None:
         self.check_voice(request.voice)
+        clean_pitch_shift(request.params.get("pitch", 0))
         if request.source_audio is not None:
             probe_audio(request.source_audio)
 
@@ -85,10 +89,11 @@ class PraatVoiceConversionEngine(Engine):
         if source_audio is None:
             source_audio = _read_from_storage(request.source_key)
         probe_audio(source_audio)
+        shift = clean_pitch_shift(request.params.get("pitch", 0))
         budget = MemoryBudget(self.memory_budget)
         samples, sample_rate = decode_audio(source_audio)
         try:
-            converted = self.convert_raw(samples, sample_rate, request.voice, budget)
+            converted = self.convert_raw(samples, sample_rate, request.voice, budget, pitch_shift=shift)
             del samples
             return EngineResult(
                 wav=encode_wav(converted, sample_rate, gain=loudness_gain(converted))
@@ -96,15 +101,16 @@ class PraatVoiceConversionEngine(Engine):
         finally:
             release()
 
-    def convert(self, samples, sample_rate: int, voice: str):
+    def convert(self, samples, sample_rate: int, voice: str, pitch_shift: int = 0):
         """`samples` in `voice`, loudness-normalised (float32)."""
-        converted = self.convert_raw(samples, sample_rate, voice)
+        converted = self.convert_raw(samples, sample_rate, voice, pitch_shift=pitch_shift)
         converted *= loudness_gain(converted)
         return converted
 
-    def convert_raw(self, samples, sample_rate: int, voice: str, budget: MemoryBudget | None = None):
+    def convert_raw(self, samples, sample_rate: int, voice: str, budget: MemoryBudget | None = None,
+                    *, pitch_shift: int = 0):
         """`samples` in `voice` (float32, not yet normalised), converted chunk by chunk, the
-        memory budget checked after each."""
+        memory budget checked after each; ``pitch_shift`` semitones above the voice's pitch."""
         import numpy as np
 
         profile = PROFILES[voice]
@@ -116,13 +122,14 @@ class PraatVoiceConversionEngine(Engine):
             raise PermanentEngineError(
                 "We could not find a speaking or singing voice in this recording."
             )
-        ratio = (profile.median_pitch_hz / float(np.median(voiced))) ** FORMANT_EXPONENT
+        target_pitch = profile.median_pitch_hz * 2 ** (pitch_shift / 12)
+        ratio = (target_pitch / float(np.median(voiced))) ** FORMANT_EXPONENT
         formant_shift = min(max(ratio, FORMANT_LIMITS[0]), FORMANT_LIMITS[1])
         overlap = int(OVERLAP_SECONDS * sample_rate)
         out = np.zeros(samples.size, dtype=np.float32)
         for a, b in bounds:
             lo, hi = max(0, a - overlap), min(samples.size, b + overlap)
-            changed = _change_gender(samples[lo:hi], sample_rate, profile, formant_shift)
+            changed = _change_gender(samples[lo:hi], sample_rate, profile, formant_shift, target_pitch)
             if lo > 0:  # fade in over the overlap with the chunk before
                 changed[: 2 * overlap] *= np.linspace(0, 1, 2 * overlap, dtype=np.float32)
             if hi < samples.size:  # and out over the overlap with the next
@@ -169,7 +176,7 @@ def _voiced_frequencies(samples, sample_rate: int):
     return voiced[voiced > 0]
 
 
-def _change_gender(samples, sample_rate: int, profile, formant_shift: float):
+def _change_gender(samples, sample_rate: int, profile, formant_shift: float, target_pitch: float):
     """Praat "Change gender" on one chunk, as float32 of the chunk's length."""
     import numpy as np
     import parselmouth
@@ -183,7 +190,7 @@ def _change_gender(samples, sample_rate: int, profile, formant_shift: float):
             PITCH_FLOOR_HZ,
             PITCH_CEILING_HZ,
             formant_shift,
-            profile.median_pitch_hz,
+            target_pitch,
             profile.pitch_range,
             1.0,
         )
@@ -193,6 +200,13 @@ def _change_gender(samples, sample_rate: int, profile, formant_shift: float):
     out = np.zeros(len(samples), dtype=np.float32)
     out[: min(len(values), len(out))] = values[: len(out)]
     return out
+
+
+def clean_pitch_shift(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > PITCH_SHIFT_LIMIT:
+        raise EngineValidationError(f"The pitch shift must be a whole number of semitones from "
+                                    f"-{PITCH_SHIFT_LIMIT} to {PITCH_SHIFT_LIMIT}.")
+    return value
 
 
 def _read_from_storage(source_key: str | None) -> bytes:

@@ -56,7 +56,9 @@ export function setupEditor(ctx) {
   const reset = form.querySelector("[data-settings-reset]");
   const showValue = (input) => {
     const output = form.querySelector(`output[for="${input.id}"]`);
-    if (output) output.textContent = Number(input.value).toFixed(2).replace(/0$/, "");
+    const value = Number(input.value);
+    if (!output) return;
+    output.textContent = Number(input.step) >= 1 ? (value > 0 ? `+${value}` : String(value)) : value.toFixed(2).replace(/0$/, "");
   };
   for (const input of settings) {
     input.addEventListener("input", () => showValue(input));

@@ -342,3 +342,32 @@ class TestPageText:
 
         assert 'data-player aria-label="Player" role="region" hidden>' in html
         assert "press ▶ on a clip" not in html
+
+
+@pytest.mark.django_db
+class TestVoiceChangerPitch:
+    def test_is_stored_shown_and_remembered(self, client):
+        user = UserFactory(credits=1000)
+        client.force_login(user)
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        client.post("/app/voice-changer/", {"voice": "woman", "pitch": "-3",
+                                            "audio": SimpleUploadedFile("take.wav", wav_bytes(1.0))})
+        html = page(client, "/app/voice-changer/")
+
+        clip = GeneratedAudioClip.objects.get(user=user)
+        assert clip.params == {"source_name": "take.wav", "pitch": -3}
+        assert "Pitch -3 semitones" in html and "take.wav → Woman" in html
+        assert 'name="pitch" min="-12" max="12" step="1" value="-3"' in html
+
+    def test_out_of_range_is_refused_before_charging(self, client):
+        user = UserFactory(credits=1000)
+        client.force_login(user)
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        response = client.post("/app/voice-changer/", {"voice": "woman", "pitch": "20",
+                                                       "audio": SimpleUploadedFile("take.wav", wav_bytes(1.0))},
+                               headers={"accept": "application/json"})
+
+        assert response.status_code == 400 and "semitones from -12 to 12" in response.json()["error"]
+        assert not GeneratedAudioClip.objects.exists()

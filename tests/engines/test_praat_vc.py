@@ -109,3 +109,19 @@ class TestLongRecordings:
         assert len(out) == len(voiced)
         for a, b in bounds:
             assert median_pitch(out[a:b], out_rate) == pytest.approx(210, rel=0.1)
+
+
+class TestPitchShift:
+    def test_an_octave_up_doubles_the_target_pitch(self, vc, male_recording):
+        plain = vc.generate(ask(voice="andreas", source_audio=male_recording)).wav
+        higher = vc.generate(ask(voice="andreas", source_audio=male_recording, params={"pitch": 12})).wav
+
+        assert pitch_of(plain) == pytest.approx(110, rel=0.1)
+        assert pitch_of(higher) == pytest.approx(220, rel=0.1)
+
+    @pytest.mark.parametrize("shift", [13, -13, 1.5, "3", True])
+    def test_refuses_a_shift_out_of_range_in_words(self, vc, male_recording, shift):
+        from audio.engines import EngineValidationError
+
+        with pytest.raises(EngineValidationError, match="whole number of semitones from -12 to 12"):
+            vc.validate(ask(voice="andreas", source_audio=male_recording, params={"pitch": shift}))
