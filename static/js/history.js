@@ -37,6 +37,7 @@ export function setupHistory(ctx, editor) {
 
   function addRow(html) {
     list.querySelector("[data-history-empty]")?.remove();
+    panel.removeAttribute("data-empty");
     let first = list.querySelector(".history-list");
     const day = list.querySelector(".history-day");
     if (!first || !day || day.textContent.trim() !== "Today") {
@@ -169,6 +170,7 @@ export function setupHistory(ctx, editor) {
   function updateSelection() {
     const n = selected().length;
     selectionCount.textContent = n ? `${plural(n, "clip")} selected.` : selectionHint;
+    bulk.classList.toggle("history-bulk-idle", n === 0);
   }
   list.addEventListener("change", (event) => { if (event.target.matches(".clip-select")) updateSelection(); });
   bulk.addEventListener("submit", (event) => {
@@ -260,6 +262,7 @@ export function setupHistory(ctx, editor) {
     list.innerHTML = await response.text();
     watch(list);
     updateSelection();
+    panel.toggleAttribute("data-empty", !list.querySelector("[data-clip]") && ![...params.keys()].some((k) => ["q", "voice", "status", "day"].includes(k)));
     for (const row of list.querySelectorAll("[data-status=pending]")) poll(row.dataset.clip, 1000);
     params.delete("partial");
     const query = params.toString();
@@ -280,6 +283,7 @@ export function setupHistory(ctx, editor) {
   search.addEventListener("change", (event) => { if (event.target.matches("[data-filter]")) loadHistory(searchParams()); });
 
   // -- on load ---------------------------------------------------------------------------------
+  updateSelection();
   watch(list);
   for (const row of list.querySelectorAll("[data-status=pending]")) poll(row.dataset.clip, 1000);
   return { added, playRow };
