@@ -42,9 +42,15 @@ def rate_of(service: str) -> dict | None:
     return rate or None
 
 
-def seconds_for(clip: GeneratedAudioClip) -> float | None:
-    """About how many seconds the clip takes once started, or None before any was measured."""
-    rate = rate_of(clip.service)
+def seconds_for(clip: GeneratedAudioClip, *, rates: dict | None = None) -> float | None:
+    """About how many seconds the clip takes once started, or None before any was measured.
+    ``rates``: a dict kept by the caller so a page of rows asks the cache once per service."""
+    if rates is None:
+        rate = rate_of(clip.service)
+    else:
+        if clip.service not in rates:
+            rates[clip.service] = rate_of(clip.service)
+        rate = rates[clip.service]
     if not rate:
         return None
     if clip.spec.has_voices and clip.text and rate.get("per_char"):

@@ -45,6 +45,12 @@ class Row:
         return f"{self.url}audio/?download=1"
 
     @property
+    def error_text(self) -> str:
+        """The failure's reason as a sentence, so "…returned." follows it with one full stop."""
+        reason = (self.clip.error or "The engine gave no reason.").strip()
+        return reason if reason[-1:] in ".!?…" else f"{reason}."
+
+    @property
     def mp3_url(self) -> str:
         return f"{self.url}audio/?format=mp3&download=1"
 
@@ -116,10 +122,11 @@ def download_filename(clip: GeneratedAudioClip, extension: str = "wav") -> str:
     return f"{spec.filename_prefix}-{label}-{stamp}.{extension}"
 
 
-def row(clip: GeneratedAudioClip, *, names: dict[str, str], urls: ClipUrls | None = None) -> Row:
+def row(clip: GeneratedAudioClip, *, names: dict[str, str], urls: ClipUrls | None = None,
+        rates: dict | None = None) -> Row:
     voice_name = names.get(clip.voice or "", clip.voice or "")
     urls = urls or ClipUrls()
-    estimate = estimates.words(estimates.seconds_for(clip)) if clip.status == "pending" else ""
+    estimate = estimates.words(estimates.seconds_for(clip, rates=rates)) if clip.status == "pending" else ""
     return Row(clip=clip, title=title_of(clip, voice_name), voice_name=voice_name,
                filename=download_filename(clip), url=urls.clip(clip.id), details=details_of(clip), estimate=estimate)
 
@@ -164,8 +171,8 @@ def page_of(clips, *, names: dict[str, str], before: str | None = None, after: s
         has_older = len(chunk) > size
         chunk = chunk[:size]
         has_newer = older_than is not None
-    urls = ClipUrls()
-    rows = [row(clip, names=names, urls=urls) for clip in chunk]
+    urls, rates = ClipUrls(), {}
+    rows = [row(clip, names=names, urls=urls, rates=rates) for clip in chunk]
     return Page(
         rows=rows,
         groups=group_by_day(rows),

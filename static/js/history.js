@@ -16,7 +16,6 @@ export function setupHistory(ctx, editor) {
   const search = studio.querySelector("[data-history-search]");
   const selectionCount = bulk.querySelector("[data-selection-count]");
   const selectionHint = selectionCount.textContent;
-  const polling = new Set();
 
   const post = (url, body) => fetch(url, {
     method: "POST", body, credentials: "same-origin",
@@ -56,29 +55,38 @@ export function setupHistory(ctx, editor) {
     row.classList.add("clip-playing");
   }
 
+  // One polling chain per pending clip, whoever asks (the page, a filter, a new row).
+  const polling = new Map();  // clip id -> its current timer
+  function stopPolling(id) {
+    clearTimeout(polling.get(id));
+    polling.delete(id);
+  }
   function poll(id, delay = 600) {
-    if (polling.has(id) && delay === 600) return;
-    polling.add(id);
-    const url = ctx.statusUrl(id);
-    setTimeout(async () => {
+    if (!polling.has(id)) schedule(id, delay);
+  }
+  function schedule(id, delay) {
+    const timer = setTimeout(async () => {
+      const current = () => polling.get(id) === timer;
       let status;
       try {
-        const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-        if (response.status === 404) { polling.delete(id); return; }  // deleted
+        const response = await fetch(ctx.statusUrl(id), { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (!current()) return;
+        if (response.status === 404) { stopPolling(id); return; }  // deleted
         if (!response.ok) throw new Error(`status ${response.status}`);  // 503 while a dependency is down: ask again
         status = await response.json();
       } catch {
-        poll(id, Math.min(delay * 2, 5000));
+        if (current()) schedule(id, Math.min(delay * 2, 5000));
         return;
       }
+      if (!current()) return;
       ctx.setCredits(status.credits);
       if (status.status === "pending") {
         const state = rowOf(id)?.querySelector("[data-clip-state]");
         if (state && status.started) state.textContent = `Generating…${status.estimate ? ` Takes ${status.estimate}.` : ""}`;
-        poll(id, Math.min(delay * 1.3, 3000));
+        schedule(id, Math.min(delay * 1.3, 3000));
         return;
       }
-      polling.delete(id);
+      stopPolling(id);
       const row = await replaceRow(id);
       if (status.status === "done") {
         ctx.say("Your clip is ready.");
@@ -87,6 +95,7 @@ export function setupHistory(ctx, editor) {
         ctx.say(`The generation failed: ${sentence(status.error || "no reason was given")} Your credits were returned.`, "error");
       }
     }, delay);
+    polling.set(id, timer);
   }
 
   function added(payload) {
@@ -95,7 +104,7 @@ export function setupHistory(ctx, editor) {
     for (const clip of [...clips].reverse()) addRow(clip.row_html);
     watch(list);
     for (const clip of clips) poll(clip.id);
-    ctx.say(payload.message);
+    ctx.say(payload.estimate ? `${payload.message} It should take ${payload.estimate}.` : payload.message);
   }
 
   // -- deleting: hidden at once, undone within a few seconds, sent after -------------------
@@ -213,12 +222,17 @@ export function setupHistory(ctx, editor) {
     const id = row.dataset.clip;
     const action = button.dataset.action;
     if (action === "delete") { deleteLater([id]); return; }
+    if (action === "cancel") stopPolling(id);
     const response = await post(button.formAction, new FormData(actions));
     const payload = await response.json().catch(() => ({}));
-    if (!response.ok) { ctx.say(payload.error || "That did not work. Reload the page and try again.", "error"); return; }
+    if (!response.ok) {
+      ctx.say(payload.error || "That did not work. Reload the page and try again.", "error");
+      if (action === "cancel") poll(id);  // it had started after all: keep following it
+      return;
+    }
     if (action === "cancel") {
       ctx.setCredits(payload.credits);
-      polling.delete(id);
+      stopPolling(id);
       (await replaceRow(id))?.focus();
       ctx.say("Cancelled. The credits were returned.");
     } else if (action === "regenerate") {
@@ -255,11 +269,22 @@ export function setupHistory(ctx, editor) {
   });
 
   // -- search and filters ------------------------------------------------------------------
+  let loading = null;  // the newest request wins; an older answer arriving late is dropped
   async function loadHistory(params) {
     params.set("partial", "history");
-    const response = await fetch(`${studio.dataset.pageUrl}?${params}`, { credentials: "same-origin" });
-    if (!response.ok) return;
-    list.innerHTML = await response.text();
+    loading?.abort();
+    const mine = loading = new AbortController();
+    let html;
+    try {
+      const response = await fetch(`${studio.dataset.pageUrl}?${params}`, { credentials: "same-origin", signal: mine.signal });
+      if (!response.ok) return;
+      html = await response.text();
+    } catch {
+      return;
+    }
+    if (loading !== mine) return;
+    loading = null;
+    list.innerHTML = html;
     watch(list);
     updateSelection();
     panel.toggleAttribute("data-empty", !list.querySelector("[data-clip]") && ![...params.keys()].some((k) => ["q", "voice", "status", "day"].includes(k)));

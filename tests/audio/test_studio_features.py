@@ -371,3 +371,16 @@ class TestVoiceChangerPitch:
 
         assert response.status_code == 400 and "semitones from -12 to 12" in response.json()["error"]
         assert not GeneratedAudioClip.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_failure_reason_without_a_full_stop_still_reads_as_one_sentence(client):
+    user = UserFactory()
+    make_clip(user, status="failed", error="Praat could not convert this recording", cost=50)
+    make_clip(user, status="failed", error="We could not find a voice in this recording.", cost=50)
+    client.force_login(user)
+
+    html = page(client)
+
+    assert "Praat could not convert this recording. Your 50 credits were returned." in html
+    assert "in this recording. Your 50 credits were returned." in html and ".." not in html

@@ -50,6 +50,9 @@ def test_filters_cancel_and_delete_with_confirmation_and_undo(open_page, width):
         document.querySelector('[data-actions-form] [name=csrfmiddlewaretoken]').value, Accept: 'application/json'}})
         .then(r => r.status)""", f"/app/clips/{queued.id}/cancel/")
     assert again == 409
+    page.wait_for_timeout(1500)  # past the next status poll the page had scheduled for it
+    assert "failed" not in (page.text_content("[data-form-status]") or "")
+    assert "Cancelled. The credits were returned." in page.text_content("[data-form-status]")
     assert UsageLog.objects.filter(clip=queued, credits=50).count() == 1
     assert page.text_content("[data-credits]").strip() == f"{user.__class__.objects.get(pk=user.pk).credits:,}"
 
