@@ -174,7 +174,8 @@ class VoiceChangerForm(ClipForm):
     def params(self) -> dict:
         uploaded = self.cleaned_data.get("audio")
         name = getattr(uploaded, "name", "") or ""
-        return {**({"source_name": name[-200:]} if name else {}), **self.remembered()}
+        pitch = self.cleaned_data.get("pitch") or 0
+        return {**({"source_name": name[-200:]} if name else {}), **({"pitch": pitch} if pitch else {})}
 
     def remembered(self) -> dict:
         return {"pitch": self.cleaned_data.get("pitch") or 0}

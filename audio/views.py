@@ -29,7 +29,8 @@ from audio import delivery, engines, estimates, history, previews, services, sto
 from audio.engines import registry
 from audio.engines.sfx.vocabulary import DURATION_DEFAULT_SECONDS, DURATION_MAX_SECONDS, DURATION_MIN_SECONDS
 from audio.engines.sfx.vocabulary import vocabulary_sentence
-from audio.models import ClipStatus, GeneratedAudioClip, StudioPreference
+from audio.forms import VARIATIONS_MAX
+from audio.models import ClipStatus, GeneratedAudioClip
 
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the other fields
 EDITORS = {spec.id: f"audio/_editor_{spec.slug.replace('-', '_')}.html" for spec in registry.SERVICES}
@@ -154,7 +155,7 @@ def _page_context(request, spec: registry.ServiceSpec) -> dict:
         "duration_min": DURATION_MIN_SECONDS,
         "duration_max": DURATION_MAX_SECONDS,
         "duration_default": DURATION_DEFAULT_SECONDS,
-        "variations_max": 4,
+        "variation_choices": [str(n) for n in range(1, VARIATIONS_MAX + 1)],
         "form": _initial(request, spec),
         "upload_max_seconds": settings.AUDIO_UPLOAD_MAX_SECONDS,
         **_history_context(request, spec, {voice.id: voice.name for voice in voices}),
