@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audio import estimates
+from audio.engines import registry
 from audio.models import GeneratedAudioClip
 
 PAGE_SIZE = 50
@@ -35,6 +36,7 @@ class Row:
     url: str  # the clip's status address, /app/clips/<id>/; its actions hang below it
     details: str = ""  # the settings it was made with, in words
     estimate: str = ""  # pending clips: "about 20 s"
+    bulk_delete_url: str = ""  # the service page's delete (asks first without JavaScript)
 
     @property
     def audio_url(self) -> str:
@@ -81,9 +83,13 @@ class ClipUrls:
 
     def __init__(self):
         self._clip = reverse("audio:clip_status", args=["CLIP_ID"])
+        self._delete = {spec.id: reverse(f"audio:{spec.slug.replace('-', '_')}_delete") for spec in registry.SERVICES}
 
     def clip(self, clip_id: str) -> str:
         return self._clip.replace("CLIP_ID", clip_id)
+
+    def delete(self, service: str) -> str:
+        return self._delete[service]
 
 
 def title_of(clip: GeneratedAudioClip, voice_name: str) -> str:
@@ -128,7 +134,8 @@ def row(clip: GeneratedAudioClip, *, names: dict[str, str], urls: ClipUrls | Non
     urls = urls or ClipUrls()
     estimate = estimates.words(estimates.seconds_for(clip, rates=rates)) if clip.status == "pending" else ""
     return Row(clip=clip, title=title_of(clip, voice_name), voice_name=voice_name,
-               filename=download_filename(clip), url=urls.clip(clip.id), details=details_of(clip), estimate=estimate)
+               filename=download_filename(clip), url=urls.clip(clip.id), details=details_of(clip), estimate=estimate,
+               bulk_delete_url=urls.delete(clip.service))
 
 
 def encode_cursor(clip: GeneratedAudioClip) -> str:

@@ -384,3 +384,18 @@ def test_a_failure_reason_without_a_full_stop_still_reads_as_one_sentence(client
 
     assert "Praat could not convert this recording. Your 50 credits were returned." in html
     assert "in this recording. Your 50 credits were returned." in html and ".." not in html
+
+
+@pytest.mark.django_db
+def test_without_javascript_a_rows_delete_asks_first(client):
+    user = UserFactory()
+    clip = make_clip(user, text="Keep me unless sure.")
+    client.force_login(user)
+    html = page(client)
+    button = html.split('data-action="delete"')[0].rsplit("<button", 1)[1]
+
+    asked = client.post('/app/text-to-speech/delete/', {"clip": clip.id})
+
+    assert 'formaction="/app/text-to-speech/delete/" name="clip" value="%s"' % clip.id in button
+    assert "Delete 1 clip?" in asked.content.decode() and "Keep me unless sure." in asked.content.decode()
+    assert GeneratedAudioClip.objects.filter(pk=clip.pk).exists()
