@@ -5,6 +5,7 @@ import { setupHistory } from "./history.js";
 import { Player } from "./player.js";
 import { setupUpload } from "./upload.js";
 
+document.documentElement.classList.add("js");
 const studio = document.querySelector("[data-studio]");
 const form = studio.querySelector("[data-generate-form]");
 const generate = form.querySelector("[data-generate]");
