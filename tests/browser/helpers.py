@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 WIDTHS = [1280, 390]
 
 
@@ -12,11 +14,23 @@ def set_range(page, selector: str, value) -> None:
     )
 
 
+def wait_js(page, expression: str, arg=None, *, timeout: float = 20.0):
+    """Wait until ``expression`` (a JS function of ``arg``, or an expression) is true in the page.
+    Polled from here: Playwright's own wait_for_function evaluates its predicate with eval() in
+    the page, which the site's Content-Security-Policy (no 'unsafe-eval') rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for: {expression}")
+        time.sleep(0.05)
+
+
 def wait_done(page, count: int) -> None:
-    page.wait_for_function(
-        "n => document.querySelectorAll('.history-list [data-clip][data-status=done]').length >= n", arg=count,
-        timeout=60000,
-    )
+    wait_js(page, "n => document.querySelectorAll('.history-list [data-clip][data-status=done]').length >= n",
+            count, timeout=60)
 
 
 def horizontal_overflow(page) -> int:

@@ -8,7 +8,7 @@ import soundfile
 
 from audio.models import GeneratedAudioClip
 from credits.models import UsageLog
-from tests.browser.helpers import WIDTHS, click, focus_is_somewhere, set_range, wait_done
+from tests.browser.helpers import WIDTHS, click, focus_is_somewhere, set_range, wait_done, wait_js
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,7 @@ def test_settings_change_the_clip_reuse_regenerate_and_download_mp3(open_page, s
     page.fill("#tts-text", "")
     page.check("input[name=voice][value=joe]")
     click(page, f"#clip-{fast.id} [data-reuse]")
-    page.wait_for_function("document.querySelector('#tts-text').value.length > 0")
+    wait_js(page, "document.querySelector('#tts-text').value.length > 0")
     assert page.input_value("#tts-text") == TEXT
     assert page.is_checked("input[name=voice][value=woman]") and page.input_value("#set-speed") == "1"
 
@@ -85,7 +85,7 @@ def test_settings_change_the_clip_reuse_regenerate_and_download_mp3(open_page, s
     page.evaluate("document.activeElement.blur()")
     paused = page.evaluate("document.querySelector('[data-player-audio]').paused")
     page.keyboard.press("Space")
-    page.wait_for_function("p => document.querySelector('[data-player-audio]').paused !== p", arg=paused)
+    wait_js(page, "p => document.querySelector('[data-player-audio]').paused !== p", paused)
     assert page.errors == []
 
 

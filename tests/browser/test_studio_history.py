@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audio.models import GeneratedAudioClip
 from credits.models import UsageLog
-from tests.browser.helpers import WIDTHS, click
+from tests.browser.helpers import WIDTHS, click, wait_js
 from tests.factories import UserFactory, finish_clip, make_clip, request_clip, wav_bytes
 from tests.support import wait_for
 
@@ -31,16 +31,16 @@ def test_filters_cancel_and_delete_with_confirmation_and_undo(open_page, width):
 
     # Filters: by status, then by voice.
     page.select_option("select[name=status]", "failed")
-    page.wait_for_function("document.querySelectorAll('[data-history] [data-clip]').length === 1")
+    wait_js(page, "document.querySelectorAll('[data-history] [data-clip]').length === 1")
     assert visible_rows(page) == [failed.id]
     assert "The engine gave up. Your 0 credits" not in page.text_content("[data-history]")
     page.select_option("select[name=status]", "")
     page.select_option("select[name=voice]", "woman")
-    page.wait_for_function("document.querySelectorAll('[data-history] [data-clip]').length === 2")
+    wait_js(page, "document.querySelectorAll('[data-history] [data-clip]').length === 2")
     assert sorted(visible_rows(page)) == sorted([b.id, c.id])
     assert "voice=woman" in page.url
     page.select_option("select[name=voice]", "")
-    page.wait_for_function("document.querySelectorAll('[data-history] [data-clip]').length === 5")
+    wait_js(page, "document.querySelectorAll('[data-history] [data-clip]').length === 5")
 
     # Cancel the queued clip: refunded once, and the row says so.
     click(page, f"#clip-{queued.id} [data-action=cancel]")
@@ -98,7 +98,7 @@ def test_older_lands_at_the_top_of_the_new_page(open_page, width):
     page.goto(f"{page.base}/app/text-to-speech/")
 
     click(page, "[data-history-page]")
-    page.wait_for_function("document.querySelector('[data-history] .clip-title').textContent.includes('Clip number 50')")
+    wait_js(page, "document.querySelector('[data-history] .clip-title').textContent.includes('Clip number 50')")
 
     top = page.evaluate("""() => { const row = document.querySelector('[data-history] [data-clip]').getBoundingClientRect();
                                    return [row.top, innerHeight, document.querySelector('#history').scrollTop]; }""")

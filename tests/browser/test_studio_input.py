@@ -6,7 +6,7 @@ import base64
 import pytest
 
 from audio.models import GeneratedAudioClip
-from tests.browser.helpers import click, wait_done
+from tests.browser.helpers import click, wait_done, wait_js
 from tests.factories import UserFactory, wav_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,7 @@ def test_a_drop_on_the_hint_is_taken_and_the_file_line_says_each_thing_once(open
     for name in ("broken-1.wav", "broken-2.wav", "broken-3.wav"):
         page.set_input_files("input[name=audio]", {"name": name, "mimeType": "audio/wav", "buffer": b"not audio at all"})
     drop_file(page, "long_take.wav", wav_bytes(2.5), ".dropzone-hint")
-    page.wait_for_function("document.querySelector('[data-file-info]').textContent.endsWith(' s')")
+    wait_js(page, "document.querySelector('[data-file-info]').textContent.endsWith(' s')")
 
     line = page.text_content("[data-file-info]")
     assert line.startswith("long_take.wav · ") and line.count(" s") == 1 and line.endswith("2.5 s")
@@ -48,10 +48,10 @@ def test_a_recording_from_the_microphone_becomes_a_clip(open_page, studio_worker
     page.goto(f"{page.base}/app/voice-changer/")
 
     click(page, "[data-record]")
-    page.wait_for_function("document.querySelector('[data-level]').value > 0.01")
-    page.wait_for_function("document.querySelector('[data-record-time]').textContent.startsWith('0:02')")
+    wait_js(page, "document.querySelector('[data-level]').value > 0.01")
+    wait_js(page, "document.querySelector('[data-record-time]').textContent.startsWith('0:02')")
     click(page, "[data-record]")
-    page.wait_for_function("document.querySelector('[data-file-info]').textContent.endsWith(' s')")
+    wait_js(page, "document.querySelector('[data-file-info]').textContent.endsWith(' s')")
     assert page.text_content("[data-record-time]").endswith("/ 5:00")
     page.check("input[name=voice][value=woman]")
     click(page, "[data-generate]")
