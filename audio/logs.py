@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+from elevenlabs_bernie import request_id
+
 logger = logging.getLogger("audio.lifecycle")
 
 
@@ -17,6 +19,7 @@ def clip_event(event: str, *, clip, outcome: str = "", engine: str = "", duratio
         "engine": engine or clip.engine or "",
         "duration_s": round(duration, 3) if duration is not None else None,
         "outcome": outcome or event,
+        "request_id": request_id.current() or None,  # set when a request (not the worker) did it
         **extra,
     }
     logger.info(json.dumps(record, default=str, sort_keys=False))
