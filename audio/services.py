@@ -32,7 +32,6 @@ from credits import services as credits
 
 logger = logging.getLogger(__name__)
 
-RATE_LIMIT_PER_MINUTE = 3
 CANCELLED = "Cancelled before it started."
 
 
@@ -73,21 +72,27 @@ def cost_of(service: str) -> int:
     return int(getattr(settings, registry.get(service).cost_setting))
 
 
+def rate_limit_per_minute() -> int:
+    """How many clips one user may start in any minute (CLIP_RATE_LIMIT_PER_MINUTE, default 3)."""
+    return max(1, int(settings.CLIP_RATE_LIMIT_PER_MINUTE))
+
+
 def _next_slot(*, user_id: str, now: datetime) -> datetime | None:
     """When this user's next clip may start: None for now, or a time within the next minute(s).
 
-    At most RATE_LIMIT_PER_MINUTE clips start in any 60-second window; extra requests are
+    At most rate_limit_per_minute() clips start in any 60-second window; extra requests are
     deferred, not refused. Called after the debit, which holds the user's row lock, so one
     user's concurrent requests see each other's slots.
     """
+    limit = rate_limit_per_minute()
     recent = list(
         GeneratedAudioClip.objects.filter(user_id=user_id, created_at__gt=now - timedelta(hours=1))
         .annotate(starts_at=Coalesce("scheduled_for", "created_at"))
         .filter(starts_at__gt=now - timedelta(minutes=1))
         .order_by("-starts_at")
-        .values_list("starts_at", flat=True)[:RATE_LIMIT_PER_MINUTE]
+        .values_list("starts_at", flat=True)[:limit]
     )
-    if len(recent) < RATE_LIMIT_PER_MINUTE:
+    if len(recent) < limit:
         return None
     return recent[-1] + timedelta(minutes=1)
 

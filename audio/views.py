@@ -234,7 +234,7 @@ def _keep_refused_input(request, spec: registry.ServiceSpec, form) -> None:
 def queued_message(clip: GeneratedAudioClip) -> str:
     if clip.scheduled_for:
         at = timezone.localtime(clip.scheduled_for).strftime("%H:%M:%S")
-        return (f"You have made more than {services.RATE_LIMIT_PER_MINUTE} requests this minute, "
+        return (f"You have made more than {services.rate_limit_per_minute()} requests this minute, "
                 f"so this one is queued and starts at {at}. {clip.cost} credits were taken.")
     return f"Generating. {clip.cost} credits were taken; they come back if it fails."
 

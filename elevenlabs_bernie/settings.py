@@ -14,28 +14,12 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from elevenlabs_bernie import database_url
+from elevenlabs_bernie import database_url, dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _load_dotenv(path: Path) -> None:
-    if not path.is_file():
-        return
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        os.environ.setdefault(key.strip(), value)
-
-
-_env_file = os.environ.get("ENV_FILE", ".env")
-if _env_file:
-    _load_dotenv(BASE_DIR / _env_file)
+dotenv.load_env_file()
 
 
 def env(name: str, default: str = "") -> str:
@@ -110,6 +94,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "elevenlabs_bernie.request_id.RequestIdMiddleware",
     "api.middleware.ApiJsonErrorsMiddleware",  # every answer under /v1/ and /v2/ is JSON
     "elevenlabs_bernie.middleware.ClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -279,7 +264,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 def default_storage_from_env() -> dict:
@@ -348,6 +333,8 @@ WORKER_BACKOFF_MAX_SECONDS = env_float("WORKER_BACKOFF_MAX_SECONDS", 10)
 CREDIT_COST_STYLETTS2 = env_int("CREDIT_COST_STYLETTS2", 50)  # text to speech
 CREDIT_COST_SEEDVC = env_int("CREDIT_COST_SEEDVC", 50)  # voice changer
 CREDIT_COST_MAKE_AN_AUDIO = env_int("CREDIT_COST_MAKE_AN_AUDIO", 50)  # sound effects
+# More clips than this in any minute from one user are queued for the next minute, not refused.
+CLIP_RATE_LIMIT_PER_MINUTE = env_int("CLIP_RATE_LIMIT_PER_MINUTE", 3)
 TTS_TEXT_MAX_CHARS = env_int("TTS_TEXT_MAX_CHARS", 5000)
 SFX_PROMPT_MAX_CHARS = env_int("SFX_PROMPT_MAX_CHARS", 500)
 AUDIO_UPLOAD_MAX_BYTES = env_int("AUDIO_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
@@ -442,9 +429,14 @@ USE_TZ = True
 
 # --- Logging ----------------------------------------------------------------
 
+# Every line carries the id of the request it was made for ("-" outside a request; see
+# elevenlabs_bernie/request_id.py); gunicorn's JSON access log carries the same id.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "elevenlabs_bernie.request_id.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     # client_ip: the address of the request being served (core/client_ip.py), "-" outside one.
     "filters": {"client_ip": {"()": "core.client_ip.ClientIPLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s"}},
