@@ -1,7 +1,7 @@
-"""Deployment checks of our own (``manage.py check --deploy``)."""
+"""Deployment checks of our own (``manage.py check --deploy``, which bin/serve runs)."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -12,5 +12,16 @@ def proxy_without_client_address(app_configs, **kwargs):
             "so one client's failed sign-ins lock everyone out and the session list shows the proxy.",
             hint="Set TRUSTED_PROXY_COUNT to the number of proxies in front of the app (usually 1).",
             id="ops.W001",
+        )]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def no_benchmark_engine(app_configs=None, **kwargs):
+    if getattr(settings, "BENCH_LOCAL_ENGINE", ""):
+        return [Error(
+            "BENCH_LOCAL_ENGINE is set: every clip would come from the benchmarks' engine, not a real one.",
+            hint="It belongs to bench/settings_silent.py only; start the site with elevenlabs_bernie.settings.",
+            id="ops.E001",
         )]
     return []

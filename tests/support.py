@@ -95,6 +95,14 @@ class Worker:
         self.log.close()
 
 
+def run_worker(log_path: Path, *, queue: str = "*", args: tuple[str, ...] = (), **env: str) -> Worker:
+    """The project's own worker (`manage.py run_worker`) serving `queue` ("*" = every queue),
+    without the reaper's thread and the voice previews unless `args` asks for them."""
+    return Worker(log_path, command="run_worker", args=(
+        "--queue-name", queue, "--no-reload", "--no-startup-delay", "--interval", "0.1", "--no-voice-previews",
+        "--reap-every", "0", *args), **env)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -106,9 +114,13 @@ class EngineServer:
     engine, and able to fail or stall: the GPU server we do not run, as a real HTTP server."""
 
     def __init__(self, service: str, *, engine=None, fail_times: int = 0, fail_always: bool = False,
-                 stall: bool = False, api_key: str = API_KEY):
+                 stall: bool = False, delay: float = 0.0, api_key: str = API_KEY):
         self.service = service
         self.posts = 0
+        self.delay = delay  # seconds each generation request is held, like a GPU busy on it
+        self.active = 0  # requests being answered now, and the most at once so far
+        self.max_active = 0
+        self._count_lock = threading.Lock()
         self.fail_times = fail_times
         self.fail_always = fail_always
         self.stall = stall
@@ -118,14 +130,24 @@ class EngineServer:
 
         class Handler(EngineRequestHandler):
             def do_POST(self):  # noqa: N802
-                owner.posts += 1
-                owner.received.set()
-                if owner.stall:
-                    owner.release.wait(60)
-                if owner.fail_always or owner.posts <= owner.fail_times:
-                    self._reply(500, {"error": "GPU out of memory"})
-                    return
-                super().do_POST()
+                with owner._count_lock:
+                    owner.posts += 1
+                    posts = owner.posts
+                    owner.active += 1
+                    owner.max_active = max(owner.max_active, owner.active)
+                try:
+                    owner.received.set()
+                    if owner.stall:
+                        owner.release.wait(60)
+                    if owner.delay:
+                        time.sleep(owner.delay)
+                    if owner.fail_always or posts <= owner.fail_times:
+                        self._reply(500, {"error": "GPU out of memory"})
+                        return
+                    super().do_POST()
+                finally:
+                    with owner._count_lock:
+                        owner.active -= 1
 
         self.server = make_server(service, "127.0.0.1", 0, api_key, engine=engine, handler=Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

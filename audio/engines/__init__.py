@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import threading
 
+from django.utils.module_loading import import_string
+
 from . import registry
 from .audio_files import AudioInfo, probe_audio
 from .base import (
@@ -65,15 +67,26 @@ def setting(name: str, default=None):
         return default
 
 
+def local_engine_class(spec: registry.ServiceSpec) -> type[Engine]:
+    """The service's local engine class; BENCH_LOCAL_ENGINE (a dotted path) replaces it for
+    every service. Only the benchmarks' settings module (bench/settings_silent.py) sets it: no
+    environment variable does, and `manage.py check --deploy` refuses it (ops/checks.py)."""
+    override = setting("BENCH_LOCAL_ENGINE", "")
+    if override:
+        return import_string(override)
+    return spec.local_engine_class
+
+
 def get_local_engine(service: str) -> Engine:
     """The in-process engine for `service`, whatever the route settings say."""
     spec = registry.get(service)
-    options = spec.local_engine_class.options_from(setting)
-    key = (spec.id, tuple(sorted(options.items())))
+    engine_class = local_engine_class(spec)
+    options = engine_class.options_from(setting)
+    key = (spec.id, engine_class, tuple(sorted(options.items())))
     with _lock:
         engine = _local.get(key)
         if engine is None:
-            engine = _local[key] = spec.local_engine_class(**options)
+            engine = _local[key] = engine_class(**options)
         return engine
 
 
