@@ -218,10 +218,12 @@ def main() -> None:
         common.stop(process)
     boot = log.read_text()
     worker_class = next((line.split("Using worker: ")[1] for line in boot.splitlines() if "Using worker: " in line), "?")
-    processes = boot.count("Booting worker")
+    restarts = boot.count("Autorestarting worker")  # graceful restarts by max_requests
+    processes = boot.count("Booting worker") - restarts
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     threads = os.environ.get("GUNICORN_THREADS", "4") if worker_class == "gthread" else "1"
-    print(f"\nWeb tier: gunicorn {worker_class}, {processes} worker processes x {threads} threads, "
+    print(f"\nWeb tier: gunicorn {worker_class}, {processes} worker processes x {threads} threads "
+          f"({restarts} graceful restarts by max_requests), "
           f"{connection.vendor}, {cpus} CPUs shared with this load generator; {args.seconds:g} s per cell")
     print(f"{'endpoint':<8} | {'clients':>7} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'vs bare':>7} | errors")
     print(f"{'-' * 8}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-------")
