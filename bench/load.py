@@ -11,7 +11,7 @@ Use a throwaway database: it is migrated and its bench users are replaced. gunic
 DJANGO_SETTINGS_MODULE=bench.settings: the site's settings and URLs plus /bench/bare/, a
 login-required view making one query, behind the same middleware as every page (bench/urls.py).
 This process is the load generator (asyncio, HTTP/1.1 keep-alive where the server keeps the
-connection, loopback only), bounded by --seconds and --max-requests per cell. What is asked:
+connection, loopback only), bounded by --seconds per cell and --max-requests per slice. Asked:
 
 - bare:    GET /bench/bare/ (session lookup, user, one query);
 - history: GET /app/text-to-speech/ for a user with 50 clips (the whole studio page);
@@ -173,8 +173,15 @@ async def run_cell(port: int, payloads: list[bytes], clients: int, seconds: floa
     await asyncio.gather(*(client_loop(port, payloads[i % len(payloads)], deadline, budget, latencies, errors)
                            for i in range(clients)))
     elapsed = time.perf_counter() - began
+    return {"latencies": latencies, "elapsed": elapsed, "errors": errors}
+
+
+def merge(slices: list[dict]) -> dict:
+    latencies = [x for part in slices for x in part["latencies"]]
+    elapsed = sum(part["elapsed"] for part in slices)
     return {"rps": len(latencies) / elapsed, "p50": common.percentile(latencies, 50),
-            "p99": common.percentile(latencies, 99), "n": len(latencies), "errors": errors}
+            "p99": common.percentile(latencies, 99), "n": len(latencies),
+            "errors": [e for part in slices for e in part["errors"]]}
 
 
 def start_gunicorn(port: int):
@@ -194,8 +201,10 @@ def start_gunicorn(port: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", default="1,10,50", help="concurrent clients (default: 1,10,50)")
-    parser.add_argument("--seconds", type=float, default=6.0, help="seconds per measurement (default: 6)")
-    parser.add_argument("--max-requests", type=int, default=20000, help="request cap per measurement (default: 20000)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds per endpoint and client count (default: 8)")
+    parser.add_argument("--rounds", type=int, default=8, help="slices those seconds are cut into, taken in turn "
+                        "with the other endpoints' (default: 8)")
+    parser.add_argument("--max-requests", type=int, default=5000, help="request cap per slice (default: 5000)")
     args = parser.parse_args()
     levels = [int(x) for x in args.clients.split(",")]
     if max(levels) > 200:
@@ -208,11 +217,17 @@ def main() -> None:
     results = {}
     try:
         for name in endpoints:  # warm every worker process: imports, voices, templates
-            asyncio.run(run_cell(port, payloads[name], 10, 2.0, 200))
+            asyncio.run(run_cell(port, payloads[name], 10, 2.0, 200))  # figures dropped
         for clients in levels:
+            # Round-robin slices: each endpoint gets seconds/rounds at a time, in turn, so a
+            # change in the machine's other load falls on all four alike and the ratios hold.
+            slices = {name: [] for name in endpoints}
+            for _ in range(args.rounds):
+                for name in endpoints:
+                    slices[name].append(asyncio.run(run_cell(port, payloads[name], clients,
+                                                             args.seconds / args.rounds, args.max_requests)))
             for name in endpoints:
-                results[name, clients] = asyncio.run(
-                    run_cell(port, payloads[name], clients, args.seconds, args.max_requests))
+                results[name, clients] = merge(slices[name])
                 print(f"  {name} x{clients}: {results[name, clients]['rps']:.0f}/s", file=sys.stderr)
     finally:
         common.stop(process)
@@ -224,7 +239,9 @@ def main() -> None:
     threads = os.environ.get("GUNICORN_THREADS", "4") if worker_class == "gthread" else "1"
     print(f"\nWeb tier: gunicorn {worker_class}, {processes} worker processes x {threads} threads "
           f"({restarts} graceful restarts by max_requests), "
-          f"{connection.vendor}, {cpus} CPUs shared with this load generator; {args.seconds:g} s per cell")
+          f"{connection.vendor}, {cpus} CPUs shared with this load generator; {args.seconds:g} s per cell "
+          f"in {args.rounds} slices taken in turn")
+    print(f"(load average of the machine at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
     print(f"{'endpoint':<8} | {'clients':>7} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'vs bare':>7} | errors")
     print(f"{'-' * 8}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-------")
     for clients in levels:

@@ -141,6 +141,7 @@ def main() -> None:
     print(f"\nQueue: django-tasks-db on {connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''} "
           f"({cpus} CPUs shared by the workers, this process and the database; trivial engine; "
           f"idle poll {args.interval} s)")
+    print(f"(load average of the machine at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
     print(f"{'workers':>7} | {'burst clips/s':>13} | {'burst wait p50 / p95':>20} | "
           f"{'trickle wait p50 / p95 (' + format(args.rate, 'g') + '/s)':>30}")
     print(f"{'-' * 7}-|-{'-' * 13}-|-{'-' * 20}-|-{'-' * 30}")
