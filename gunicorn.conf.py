@@ -59,8 +59,7 @@ logger_class = "elevenlabs_bernie.access_log.JsonAccessLogger"
 
 # gunicorn's control socket ($HOME/.gunicorn/gunicorn.ctl by default) would be shared by every
 # gunicorn of a host; off unless a path is given.
-control_socket = _str("GUNICORN_CONTROL_SOCKET", "")
-control_socket_disable = not control_socket
-if not control_socket:
-    del control_socket
+control_socket_disable = not _str("GUNICORN_CONTROL_SOCKET", "")
+if not control_socket_disable:
+    control_socket = _str("GUNICORN_CONTROL_SOCKET", "")
 proc_name = _str("GUNICORN_PROC_NAME", "bernie-web")

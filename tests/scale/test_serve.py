@@ -113,3 +113,12 @@ class TestServe:
 
         assert result.returncode != 0
         assert "mail.E001" in result.stderr
+
+    def test_refuses_to_start_on_a_database_with_unapplied_migrations(self, tmp_path):
+        env = {**serve_env(tmp_path), "DATABASE_URL": f"file:{tmp_path / 'never-migrated.db'}"}
+
+        result = subprocess.run(["bin/serve"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+        assert result.returncode == 1
+        assert "unapplied migrations" in result.stderr
+        assert "Starting gunicorn" not in result.stdout + result.stderr
