@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.checks.mail import NON_PRODUCTION_EMAIL_BACKENDS
 
 
 @register(Tags.security, deploy=True)
@@ -23,5 +24,19 @@ def no_benchmark_engine(app_configs=None, **kwargs):
             "BENCH_LOCAL_ENGINE is set: every clip would come from the benchmarks' engine, not a real one.",
             hint="It belongs to bench/settings_silent.py only; start the site with elevenlabs_bernie.settings.",
             id="ops.E001",
+        )]
+    return []
+
+
+@register(Tags.mail, deploy=True)
+def outgoing_mail_is_sent(app_configs=None, **kwargs):
+    """Django's mail.E001 looks at MAILERS["default"], which is the queue (accounts/mail_backend.py)
+    here; the worker delivers through MAILERS["outgoing"], the console unless EMAIL_HOST is set."""
+    backend = getattr(settings, "MAILERS", {}).get("outgoing", {}).get("BACKEND", "")
+    if backend in NON_PRODUCTION_EMAIL_BACKENDS:
+        return [Error(
+            f"Outgoing mail would not be sent: MAILERS['outgoing'] is {backend}.",
+            hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD) to your SMTP server.",
+            id="ops.E002",
         )]
     return []
