@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import runpy
 import statistics
 import sys
 import time
@@ -232,15 +233,13 @@ def main() -> None:
     finally:
         common.stop(process)
     boot = log.read_text()
-    worker_class = next((line.split("Using worker: ")[1] for line in boot.splitlines() if "Using worker: " in line), "?")
+    config = runpy.run_path(str(common.ROOT / "gunicorn.conf.py"))  # what gunicorn read, in this environment
     restarts = boot.count("Autorestarting worker")  # graceful restarts by max_requests
-    processes = boot.count("Booting worker") - restarts
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = os.environ.get("GUNICORN_THREADS", "4") if worker_class == "gthread" else "1"
-    print(f"\nWeb tier: gunicorn {worker_class}, {processes} worker processes x {threads} threads "
-          f"({restarts} graceful restarts by max_requests), "
-          f"{connection.vendor}, {cpus} CPUs shared with this load generator; {args.seconds:g} s per cell "
-          f"in {args.rounds} slices taken in turn")
+    threads = config["threads"] if config["worker_class"] == "gthread" else 1
+    print(f"\nWeb tier: gunicorn {config['worker_class']}, {config['workers']} worker processes x {threads} threads "
+          f"({restarts} graceful restarts by max_requests), {connection.vendor}, {cpus} CPUs shared with this "
+          f"load generator; {args.seconds:g} s per cell in {args.rounds} slices taken in turn")
     print(f"(load average of the machine at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
     print(f"{'endpoint':<8} | {'clients':>7} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'vs bare':>7} | errors")
     print(f"{'-' * 8}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-{'-' * 7}-|-------")
