@@ -34,6 +34,24 @@ def serve_env(tmp_path, **extra) -> dict:
     return subprocess_env(**{**PRODUCTION, "STATIC_ROOT": str(tmp_path / "static"), "STATIC_MANIFEST": "1", **extra})
 
 
+def refused(env) -> subprocess.CompletedProcess:
+    """Run bin/serve expecting it to refuse; should it start instead, its whole process group
+    (honcho, gunicorn, the worker) is stopped, so nothing outlives the test."""
+    process = subprocess.Popen(["bin/serve"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        stdout, stderr = "", "bin/serve did not refuse: it was still running after 120 s"
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
 def start(args, env, log_path):
     log = open(log_path, "wb")
     return subprocess.Popen(["bin/serve", *args], cwd=PROJECT_ROOT, env=env, stdout=log,
@@ -93,7 +111,7 @@ class TestServe:
         env = serve_env(tmp_path)
         env.pop("SECRET_KEY")
 
-        result = subprocess.run(["bin/serve"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        result = refused(env)
 
         assert result.returncode != 0
         assert "SECRET_KEY must be set" in result.stderr
@@ -102,7 +120,7 @@ class TestServe:
     def test_refuses_to_start_without_allowed_hosts(self, tmp_path):
         env = serve_env(tmp_path, ALLOWED_HOSTS="")
 
-        result = subprocess.run(["bin/serve"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        result = refused(env)
 
         assert result.returncode == 1
         assert "ALLOWED_HOSTS is empty" in result.stderr
@@ -110,7 +128,7 @@ class TestServe:
     def test_refuses_to_start_with_a_development_mail_backend(self, tmp_path):
         env = serve_env(tmp_path, EMAIL_HOST="")
 
-        result = subprocess.run(["bin/serve"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        result = refused(env)
 
         assert result.returncode != 0
         assert "ops.E002" in result.stderr
@@ -118,7 +136,7 @@ class TestServe:
     def test_refuses_to_start_on_a_database_with_unapplied_migrations(self, tmp_path):
         env = {**serve_env(tmp_path), "DATABASE_URL": f"file:{tmp_path / 'never-migrated.db'}"}
 
-        result = subprocess.run(["bin/serve"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        result = refused(env)
 
         assert result.returncode == 1
         assert "unapplied migrations" in result.stderr
