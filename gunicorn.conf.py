@@ -34,11 +34,12 @@ wsgi_app = _str("GUNICORN_APP", "elevenlabs_bernie.asgi:application" if _asgi el
 
 # (Not $PORT: honcho sets PORT for every process it starts.)
 bind = _str("GUNICORN_BIND", "0.0.0.0:8000")
-# Processes: gunicorn's rule of thumb, 2 per CPU + 1; threads per process for gthread. Each
-# thread may hold a database connection: keep WEB_CONCURRENCY x GUNICORN_THREADS within the
+# Processes: gunicorn's rule of thumb, 2 per CPU + 1; threads per process for gthread (an API
+# generate call holds its thread while the worker makes the clip). Each thread may hold a
+# database connection: keep WEB_CONCURRENCY x GUNICORN_THREADS within the
 # database's connection_limit (PostgreSQL's pool size per process, see docs/deploy.md).
 workers = _int("WEB_CONCURRENCY", 2 * _cpus() + 1)
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 8)
 
 # A worker silent for `timeout` seconds is killed and replaced; on a restart or SIGTERM,
 # workers get `graceful_timeout` seconds to finish the requests they have.

@@ -31,7 +31,7 @@ from audio.models import GeneratedAudioClip
 from audio.reaper import REAPED_ERROR
 from credits.models import UsageLog
 from tests.factories import UserFactory
-from tests.support import API_KEY, PROJECT_ROOT, EngineServer, Worker, free_port, subprocess_env, wait_for
+from tests.support import API_KEY, PROJECT_ROOT, EngineServer, free_port, run_worker, subprocess_env, wait_for
 
 # Not marked `s3` although it uses SeaweedFS: CI's PostgreSQL run leaves `s3` tests out, and
 # PostgreSQL is the run this test is for (it skips on the others).
@@ -120,7 +120,7 @@ class TestManyProcesses:
         env = subprocess_env(**shared)
         users = [UserFactory(credits=STARTING) for _ in range(USERS)]
         webs = [Gunicorn(f"web-{n}", tmp_path, env) for n in range(2)]
-        workers = {name: Worker(tmp_path / f"{name}.log", command="run_worker", args=("--worker-id", name), **shared)
+        workers = {name: run_worker(tmp_path / f"{name}.log", args=("--worker-id", name), **shared)
                    for name in ("worker-a", "worker-b")}
         try:
             for web in webs:
