@@ -52,7 +52,7 @@ class RateLimited(ClipRequestError):
 
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
-        super().__init__(f"More than {RATE_LIMIT_PER_MINUTE} requests this minute; try again in {retry_after} s.")
+        super().__init__(f"More than {rate_limit_per_minute()} requests this minute; try again in {retry_after} s.")
 
 
 class ClipStateError(Exception):
