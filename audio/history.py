@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.db.models import Q
 from django.urls import reverse
@@ -25,18 +27,41 @@ PAGE_SIZE = 50
 TITLE_WORDS = 10
 
 
-@dataclass(frozen=True)
 class Row:
-    """One history row: the clip and what the row shows of it."""
+    """One history row: the clip and what the row shows of it. What takes work to derive (the
+    title, the settings in words, the download name) is made only when a row is rendered.
 
-    clip: GeneratedAudioClip
-    title: str
-    voice_name: str
-    filename: str
-    url: str  # the clip's status address, /app/clips/<id>/; its actions hang below it
-    details: str = ""  # the settings it was made with, in words
-    estimate: str = ""  # pending clips: "about 20 s"
-    bulk_delete_url: str = ""  # the service page's delete (asks first without JavaScript)
+    ``key`` names everything the rendered row depends on that can change (its state, the voice's
+    name, its address); the rest (text, voice, settings, service, time) never changes once a clip
+    exists. A caller that kept the row rendered under that key gives it back as ``html``, and then
+    the clip itself is not even loaded (``clip`` is None)."""
+
+    def __init__(self, clip: GeneratedAudioClip | None, *, key: tuple, created_at: datetime, voice_name: str = "",
+                 url: str = "", bulk_delete_url: str = "", estimate: str = "", html: str | None = None):
+        self.clip = clip
+        self.key = key
+        self.created_at = created_at
+        self.voice_name = voice_name
+        self.url = url  # the clip's status address, /app/clips/<id>/; its actions hang below it
+        self.bulk_delete_url = bulk_delete_url  # the service page's delete (asks first without JavaScript)
+        self.estimate = estimate  # pending clips: "about 20 s"
+        self.html = html
+
+    def __repr__(self) -> str:
+        return f"<Row {self.key[0]}>"
+
+    @cached_property
+    def title(self) -> str:
+        return title_of(self.clip, self.voice_name)
+
+    @cached_property
+    def details(self) -> str:
+        """The settings it was made with, in words."""
+        return details_of(self.clip)
+
+    @cached_property
+    def filename(self) -> str:
+        return download_filename(self.clip)
 
     @property
     def audio_url(self) -> str:
@@ -128,18 +153,32 @@ def download_filename(clip: GeneratedAudioClip, extension: str = "wav") -> str:
     return f"{spec.filename_prefix}-{label}-{stamp}.{extension}"
 
 
+# What a row's state is read from: the page's first query asks only these columns.
+STATE_FIELDS = ("id", "created_at", "service", "voice", "s3_key", "failed", "started_at", "scheduled_for",
+                "duration_seconds", "error", "cost")
+
+
+def state_key(state: dict, *, voice_name: str, url: str) -> tuple:
+    """What a rendered row depends on that may change: see Row."""
+    return (state["id"], state["s3_key"], state["failed"], state["started_at"], state["scheduled_for"],
+            state["duration_seconds"], state["error"], state["cost"], voice_name, url)
+
+
 def row(clip: GeneratedAudioClip, *, names: dict[str, str], urls: ClipUrls | None = None,
         rates: dict | None = None) -> Row:
     voice_name = names.get(clip.voice or "", clip.voice or "")
     urls = urls or ClipUrls()
+    url = urls.clip(clip.id)
     estimate = estimates.words(estimates.seconds_for(clip, rates=rates)) if clip.status == "pending" else ""
-    return Row(clip=clip, title=title_of(clip, voice_name), voice_name=voice_name,
-               filename=download_filename(clip), url=urls.clip(clip.id), details=details_of(clip), estimate=estimate,
+    key = state_key({name: getattr(clip, name) for name in STATE_FIELDS}, voice_name=voice_name, url=url)
+    return Row(clip, key=key, created_at=clip.created_at, voice_name=voice_name, url=url, estimate=estimate,
                bulk_delete_url=urls.delete(clip.service))
 
 
-def encode_cursor(clip: GeneratedAudioClip) -> str:
-    raw = f"{clip.created_at.isoformat()}|{clip.id}".encode()
+def encode_cursor(clip) -> str:
+    """The cursor of a clip (or of its state: a dict with created_at and id)."""
+    created_at, clip_id = (clip["created_at"], clip["id"]) if isinstance(clip, dict) else (clip.created_at, clip.id)
+    raw = f"{created_at.isoformat()}|{clip_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -158,14 +197,18 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
 
 
 def page_of(clips, *, names: dict[str, str], before: str | None = None, after: str | None = None,
-            size: int = PAGE_SIZE) -> Page:
+            size: int = PAGE_SIZE, rendered: Callable[[tuple], str | None] = lambda key: None) -> Page:
     """One page of ``clips`` (a queryset of one user's clips), newest first: the page older than
-    the ``before`` cursor, the page newer than ``after``, or the newest page."""
+    the ``before`` cursor, the page newer than ``after``, or the newest page.
+
+    Two queries at most: the page's rows, state columns only; then whole clips for the rows
+    ``rendered(key)`` has no HTML for (and for pending rows, whose estimate moves). A page the
+    caller has seen before costs one narrow query."""
     older_than, newer_than = decode_cursor(before), decode_cursor(after)
     if newer_than is not None:
         at, clip_id = newer_than
         chunk = list(clips.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=clip_id))
-                     .order_by("created_at", "id")[: size + 1])
+                     .order_by("created_at", "id").values(*STATE_FIELDS)[: size + 1])
         has_newer = len(chunk) > size
         chunk = list(reversed(chunk[:size]))
         has_older = True
@@ -174,12 +217,29 @@ def page_of(clips, *, names: dict[str, str], before: str | None = None, after: s
         if older_than is not None:
             at, clip_id = older_than
             query = query.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=clip_id))
-        chunk = list(query[: size + 1])
+        chunk = list(query.values(*STATE_FIELDS)[: size + 1])
         has_older = len(chunk) > size
         chunk = chunk[:size]
         has_newer = older_than is not None
-    urls, rates = ClipUrls(), {}
-    rows = [row(clip, names=names, urls=urls, rates=rates) for clip in chunk]
+    urls, rates, rows, missing = ClipUrls(), {}, [], []
+    for state in chunk:
+        voice_name = names.get(state["voice"] or "", state["voice"] or "")
+        url = urls.clip(state["id"])
+        key = state_key(state, voice_name=voice_name, url=url)
+        pending = state["s3_key"] is None and not state["failed"]
+        html = None if pending else rendered(key)
+        rows.append(Row(None, key=key, created_at=state["created_at"], voice_name=voice_name, url=url,
+                        bulk_delete_url=urls.delete(state["service"]), html=html))
+        if html is None:
+            missing.append(state["id"])
+    if missing:
+        loaded = clips.model.objects.defer("segments").in_bulk(missing)  # segments: the API's timing, large
+        for item in rows:
+            if item.html is None:
+                item.clip = loaded.get(item.key[0])
+                if item.clip is not None and item.clip.status == "pending":
+                    item.estimate = estimates.words(estimates.seconds_for(item.clip, rates=rates))
+        rows = [item for item in rows if item.html is not None or item.clip is not None]  # deleted meanwhile
     return Page(
         rows=rows,
         groups=group_by_day(rows),
@@ -200,7 +260,7 @@ def group_by_day(rows: list[Row]) -> list[tuple[str, list[Row]]]:
     today = timezone.localdate()
     groups: list[tuple[str, list[Row]]] = []
     for item in rows:
-        label = day_label(timezone.localtime(item.clip.created_at).date(), today)
+        label = day_label(timezone.localtime(item.created_at).date(), today)
         if not groups or groups[-1][0] != label:
             groups.append((label, []))
         groups[-1][1].append(item)

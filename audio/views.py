@@ -7,6 +7,8 @@ service's form (audio/forms.py) and makes one call into audio/services.py.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 from functools import wraps
 from urllib.parse import urlencode
@@ -15,9 +17,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template import engines as template_engines
+from django.template.backends.utils import csrf_input
+from django.utils.safestring import SafeString, mark_safe
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -33,8 +37,8 @@ from audio.forms import VARIATIONS_MAX
 from audio.models import ClipStatus, GeneratedAudioClip
 
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and the other fields
-EDITORS = {spec.id: f"audio/_editor_{spec.slug.replace('-', '_')}.html" for spec in registry.SERVICES}
-SETTINGS = {spec.id: f"audio/_settings_{spec.slug.replace('-', '_')}.html" for spec in registry.SERVICES}
+EDITORS = {spec.id: f"audio/_editor_{spec.slug.replace('-', '_')}.jinja" for spec in registry.SERVICES}
+SETTINGS = {spec.id: f"audio/_settings_{spec.slug.replace('-', '_')}.jinja" for spec in registry.SERVICES}
 SEARCH_HINTS = {
     registry.TEXT_TO_SPEECH.id: "Search the text",
     registry.VOICE_CHANGER.id: "Search by file name",
@@ -95,11 +99,61 @@ def studio(request, service: str):
         return _submit(request, spec)
     partial = request.GET.get("partial")
     if partial == "history":
-        return render(request, "audio/studio.html#history", _history_context(request, spec, _voice_names(spec)))
+        return HttpResponse(jinja(request, "audio/_history.jinja", _history_context(request, spec, _voice_names(spec))))
     if partial == "row":
         clip = get_object_or_404(request.user.clips.for_service(spec.id), pk=request.GET.get("clip", ""))
-        return render(request, "audio/studio.html#clip_row", {"row": history.row(clip, names=_voice_names(spec))})
-    return render(request, "audio/studio.html", _page_context(request, spec))
+        return HttpResponse(row_html(request, history.row(clip, names=_voice_names(spec))))
+    context = _page_context(request, spec)
+    context["csrf_field"] = csrf_input(request)  # one masked token for the page's three forms
+    body = jinja(request, "audio/studio.jinja", context)
+    return render(request, "audio/studio.html", {"spec": spec, "history": context["history"], "studio_body": body})
+
+
+def jinja(request, name: str, context: dict) -> SafeString:
+    """A studio fragment rendered by Jinja2 (the hot templates: templates/audio/*.jinja)."""
+    return mark_safe(template_engines["jinja2"].get_template(name).render(context, request))  # noqa: S308 - autoescaped
+
+
+class _RenderedRows:
+    """Rendered history rows of this process, by everything a row shows (history.Row.key): a
+    row is rendered again only when its clip changes. A row holds nothing per request or per
+    user beyond its clip, so any request may reuse it. Bounded, least recently used first out."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.rows: OrderedDict[tuple, SafeString] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.rows.clear()
+
+    def peek(self, key: tuple) -> SafeString | None:
+        with self.lock:
+            html = self.rows.get(key)
+            if html is not None:
+                self.rows.move_to_end(key)
+            return html
+
+    def get(self, request, row: history.Row) -> SafeString:
+        if row.html is not None:
+            return row.html
+        html = self.peek(row.key) if row.clip.status != "pending" else None
+        if html is None:
+            html = jinja(request, "audio/_row.jinja", {"row": row})
+            if row.clip.status != "pending":  # a pending row's estimate moves: made fresh each time
+                with self.lock:
+                    self.rows[row.key] = html
+                    while len(self.rows) > self.size:
+                        self.rows.popitem(last=False)
+        return html
+
+
+RENDERED_ROWS = _RenderedRows()
+
+
+def row_html(request, row: history.Row) -> SafeString:
+    return RENDERED_ROWS.get(request, row)
 
 
 def _initial(request, spec: registry.ServiceSpec) -> dict:
@@ -139,6 +193,7 @@ def _page_context(request, spec: registry.ServiceSpec) -> dict:
     voices = _voices(spec) if spec.has_voices else []
     return {
         "spec": spec,
+        "user": request.user,
         "editor": EDITORS[spec.id],
         "settings_template": SETTINGS[spec.id],
         "search_hint": SEARCH_HINTS[spec.id],
@@ -172,10 +227,11 @@ def _history_context(request, spec: registry.ServiceSpec, names: dict[str, str])
     except ValueError:
         day = None
     clips = request.user.clips.for_service(spec.id).search(query).with_voice(voice).with_status(status).made_on(day)
-    page = history.page_of(clips, names=names, before=request.GET.get("before"), after=request.GET.get("after"))
+    page = history.page_of(clips, names=names, before=request.GET.get("before"), after=request.GET.get("after"),
+                           rendered=RENDERED_ROWS.peek)
     filters = {name: value for name, value in (("q", query), ("voice", voice), ("status", status),
                                                 ("day", day.isoformat() if day else "")) if value}
-    return {"spec": spec, "query": query, "history": page, "filters": filters,
+    return {"spec": spec, "query": query, "history": page, "filters": filters, "row_html": lambda row: row_html(request, row),
             "filter_query": urlencode(filters), "filtered": bool(filters)}
 
 
@@ -214,8 +270,7 @@ def _submit(request, spec: registry.ServiceSpec):
     notice = submitted_message(clips, asked=len(requests))
     if _wants_json(request):
         names = _voice_names(spec)
-        rows = [render_to_string("audio/studio.html#clip_row", {"row": history.row(clip, names=names)}, request=request)
-                for clip in clips]
+        rows = [row_html(request, history.row(clip, names=names)) for clip in clips]
         payload = status_payload(clips[0], credits=request.user.credits)
         payload.update(message=notice, row_html=rows[0],
                        clips=[{"id": clip.id, "row_html": html} for clip, html in zip(clips, rows, strict=True)])
@@ -358,7 +413,7 @@ def clip_regenerate(request, clip_id):
     if _wants_json(request):
         payload = status_payload(clip, credits=_credits_now(request))
         row = history.row(clip, names=_voice_names(spec))
-        payload.update(message=notice, row_html=render_to_string("audio/studio.html#clip_row", {"row": row}, request=request))
+        payload.update(message=notice, row_html=row_html(request, row))
         return JsonResponse(payload, status=201)
     messages.success(request, notice)
     return redirect(page_url_name(spec))

@@ -55,7 +55,7 @@ from audio.engines import registry  # noqa: E402
 from audio.models import GeneratedAudioClip  # noqa: E402
 
 HOST = "127.0.0.1"
-HISTORY_CLIPS = 50
+HISTORY_CLIPS = int(os.environ.get("BENCH_HISTORY_CLIPS", "50"))
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 
 

@@ -132,6 +132,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The studio's hot fragments (templates/audio/*.jinja): Jinja2 renders a page of history
+        # rows about ten times faster than Django's language (see elevenlabs_bernie/jinja2.py).
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "elevenlabs_bernie.jinja2.environment"},
+    },
 ]
 
 # --- Database ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audio.history import PAGE_SIZE
 from audio.models import GeneratedAudioClip
+from audio.views import RENDERED_ROWS
 from tests.factories import UserFactory
 
 PAGES = 6
@@ -38,11 +39,12 @@ class TestHistoryKeyset:
 
         costs, seen, cursor = [], [], None
         for _page in range(PAGES + 1):
+            RENDERED_ROWS.clear()  # every page cold: page 1 warmed above would skip rendering its rows
             with CaptureQueriesContext(connection) as queries:
                 response = client.get("/app/text-to-speech/", {"before": cursor} if cursor else {})
             history = response.context["history"]
             costs.append((len(queries), clip_selects(queries)))
-            seen += [row.clip.id for row in history.rows]
+            seen += [row.key[0] for row in history.rows]
             cursor = history.older
 
         first_count, first_selects = costs[0]
@@ -50,8 +52,9 @@ class TestHistoryKeyset:
         assert len(seen) == len(set(seen)) == PAGE_SIZE * PAGES + 7
         assert [count for count, _ in costs] == [first_count] * (PAGES + 1)
         for _count, selects in costs:
-            assert len(selects) == len(first_selects) == 1
-            assert "OFFSET" not in selects[0].upper()
+            # The page's rows (state columns, cut by the cursor), then the clips not rendered yet, by id.
+            assert len(selects) == len(first_selects) <= 2
+            assert "OFFSET" not in " ".join(selects).upper()
             assert f"LIMIT {PAGE_SIZE + 1}" in selects[0].upper()
         assert '"created_at" <' in costs[PAGES][1][0].replace("`", '"')
 
@@ -66,8 +69,8 @@ class TestHistoryKeyset:
         back = client.get("/app/text-to-speech/", {"after": pages[2].newer}).context["history"]
         first_again = client.get("/app/text-to-speech/", {"after": back.newer}).context["history"]
 
-        assert [r.clip.id for r in back.rows] == [r.clip.id for r in pages[1].rows]
-        assert [r.clip.id for r in first_again.rows] == [r.clip.id for r in pages[0].rows]
+        assert [r.key[0] for r in back.rows] == [r.key[0] for r in pages[1].rows]
+        assert [r.key[0] for r in first_again.rows] == [r.key[0] for r in pages[0].rows]
         assert first_again.newer is None
 
     def test_a_search_pages_by_cursor_too(self, client):

@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted(
-    [*ROOT.glob("templates/**/*.html"), *ROOT.glob("static/js/**/*.js"),
+    [*ROOT.glob("templates/**/*.html"), *ROOT.glob("templates/**/*.jinja"), *ROOT.glob("static/js/**/*.js"),
      *(p for p in ROOT.glob("*/**/*.py") if not p.is_relative_to(ROOT / "tests") and ".venv" not in p.parts)]
 )
 INLINE = {
