@@ -39,7 +39,10 @@ bind = _str("GUNICORN_BIND", "0.0.0.0:8000")
 # database connection: keep WEB_CONCURRENCY x GUNICORN_THREADS within the
 # database's connection_limit (PostgreSQL's pool size per process, see docs/deploy.md).
 workers = _int("WEB_CONCURRENCY", 2 * _cpus() + 1)
-threads = _int("GUNICORN_THREADS", 8)
+# Streams (audio.streaming) hold a thread each while their clip is made; each process takes at
+# most STREAMS_PER_PROCESS of them, and has that many threads on top of GUNICORN_THREADS, so
+# however many streams are open, GUNICORN_THREADS threads are left for everything else.
+threads = _int("GUNICORN_THREADS", 8) + _int("STREAMS_PER_PROCESS", 24)
 
 # A worker silent for `timeout` seconds is killed and replaced; on a restart or SIGTERM,
 # workers get `graceful_timeout` seconds to finish the requests they have.

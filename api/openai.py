@@ -4,6 +4,7 @@ The same text-to-speech form and service as the studio. OpenAI's voice names are
 ours (any of our voice ids works too, and ``{"id": ...}``); ``model`` and ``instructions`` are
 accepted and ignored; ``response_format`` mp3, opus, wav, flac or pcm (raw 16-bit 24 kHz);
 aac cannot be made here and is refused (400 ``unsupported_response_format``).
+``stream_format: "audio"`` streams the speech as it is made (chunked; ``sse`` is refused).
 """
 
 from __future__ import annotations
@@ -50,5 +51,9 @@ def speech(request, body: schemas.OpenAISpeechBody):
         raise ApiInvalid([field_error(["body", "stream_format"], "Only stream_format \"audio\" is supported.")])
     voice = body.voice if isinstance(body.voice, str) else body.voice.id
     data = {"text": body.input, "voice": voice_for(voice), "speed": generate.number(body.speed)}
+    fmt = encoding.get(encoding.OPENAI[name])
+    if body.stream_format == "audio":  # asked to stream: the audio as it is made
+        return responses.progressive(
+            lambda: generate.clip_for(request, spec=registry.TEXT_TO_SPEECH, data=data, locs=LOCS, wait=False), fmt)
     clip = generate.clip_for(request, spec=registry.TEXT_TO_SPEECH, data=data, locs=LOCS)
-    return responses.audio(clip, encoding.get(encoding.OPENAI[name]))
+    return responses.audio(clip, fmt)

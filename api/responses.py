@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse, StreamingHttpResponse
 
-from api import schemas, streams
+from api import generate, schemas, streams
 from api.errors import ApiInvalid, field_error
 from audio import encoding
 from audio.history import download_filename
@@ -51,4 +51,16 @@ def audio(clip: GeneratedAudioClip, fmt: encoding.Format, *, stream: bool = Fals
     clip_headers(response, clip)
     kind = "attachment" if attachment else "inline"
     response["Content-Disposition"] = f'{kind}; filename="{download_filename(clip, fmt.extension)}"'
+    return response
+
+
+def progressive(make_clip, fmt: encoding.Format) -> HttpResponse:
+    """Charge and queue the clip ``make_clip`` makes, and answer with its audio as the worker
+    makes it (api.streams.progressive); formats that cannot be streamed wait for the clip."""
+    if not streams.streamable(fmt):
+        return audio(generate.finished(make_clip().id), fmt, stream=True)
+    clip, response = streams.progressive(make_clip, fmt)
+    clip_headers(response, clip)
+    response["Content-Disposition"] = f'inline; filename="{download_filename(clip, fmt.extension)}"'
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each chunk on at once
     return response

@@ -33,11 +33,11 @@ GENERATE_ERRORS = errors(400, 404, 413, 429, 502, 504)
 FORMAT_DOC = "One of " + ", ".join(encoding.FORMATS) + "."
 
 
-def _tts_clip(request, voice_id: str, body: schemas.TextToSpeechBody):
+def _tts_clip(request, voice_id: str, body: schemas.TextToSpeechBody, *, wait: bool = True):
     settings = body.voice_settings or schemas.VoiceSettings()
     data = {"text": body.text, "voice": voice_id, "speed": generate.number(settings.speed),
             "stability": generate.number(settings.stability), "variability": generate.number(settings.style)}
-    return generate.clip_for(request, spec=registry.TEXT_TO_SPEECH, data=data, locs=TTS_LOCS)
+    return generate.clip_for(request, spec=registry.TEXT_TO_SPEECH, data=data, locs=TTS_LOCS, wait=wait)
 
 
 @router.post("/v1/text-to-speech/{voice_id}", response=GENERATE_ERRORS, openapi_extra={"responses": {200: audio_doc()}},
@@ -49,12 +49,13 @@ def text_to_speech(request, voice_id: str, body: schemas.TextToSpeechBody,
 
 
 @router.post("/v1/text-to-speech/{voice_id}/stream", response=GENERATE_ERRORS,
-             openapi_extra={"responses": {200: audio_doc("The audio, chunked.")}},
+             openapi_extra={"responses": {200: audio_doc("The audio, chunked, sent as it is made: the first bytes as soon as "
+                                                         "the first sentence is (FLAC once the clip is done).")}},
              summary="Text to speech, streamed", operation_id="text_to_speech_stream")
 def text_to_speech_stream(request, voice_id: str, body: schemas.TextToSpeechBody,
                           output_format: str = Query(encoding.DEFAULT, description=FORMAT_DOC)):
     fmt = responses.output_format(output_format)
-    return responses.audio(_tts_clip(request, voice_id, body), fmt, stream=True)
+    return responses.progressive(lambda: _tts_clip(request, voice_id, body, wait=False), fmt)
 
 
 def _with_timestamps(clip, fmt) -> dict:

@@ -1,20 +1,26 @@
 """Where a response's audio comes from.
 
-For now every source is a finished clip, encoded once in the asked format and sent in chunks
-(a streaming endpoint's answer is chunked, but starts when the clip is done). Progressive
-streaming (the worker publishing each piece as it is made) swaps in a source that yields pieces
-as they arrive: the stream views then ask ``generate.clip_for(..., wait=False)`` for the pending
-clip and hand it to ``source_for``; views only ask a source for ``content_type`` and
-``chunks()``.
+A finished clip is encoded once in the asked format and sent in chunks (``FinishedClip``).
+A streaming text-to-speech call follows the clip while the worker makes it (``progressive``):
+the first bytes go out as soon as the first piece exists (audio.streaming), encoded as they
+come (audio.stream_encoding). It waits for that first piece before answering, so a clip that
+fails or times out before any audio still gets an error answer; after that, a failure cuts the
+response short. A client that goes away only closes its response: the clip goes on, is stored
+and stays in the history, charged once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from api.errors import ApiError
-from audio import encoding, storage
+from collections.abc import Callable
+
+from django.http import StreamingHttpResponse
+
+from api.errors import NO_RETRY, ApiError
+from audio import encoding, generation, storage, streaming
 from audio.models import GeneratedAudioClip
+from audio.stream_encoding import STREAMABLE
 
 CHUNK_BYTES = 16 * 1024
 
@@ -48,3 +54,42 @@ class FinishedClip:
 
 def source_for(clip: GeneratedAudioClip, fmt: encoding.Format) -> FinishedClip:
     return FinishedClip(clip, fmt)
+
+
+BUSY = "This server is serving as many streams as it can; try again in a few seconds, or call the endpoint without /stream."
+TIMED_OUT = "The clip was not ready in time, so it was cancelled and its credits were returned."
+
+
+def streamable(fmt: encoding.Format) -> bool:
+    return fmt.codec in STREAMABLE
+
+
+def progressive(make_clip: Callable[[], GeneratedAudioClip], fmt: encoding.Format) -> tuple[GeneratedAudioClip, StreamingHttpResponse]:
+    """Charge and queue the clip (``make_clip``), then answer with its audio as it is made."""
+    if not streaming.SLOTS.take():
+        raise ApiError(429, "too_many_concurrent_requests", BUSY, headers={"Retry-After": "5"})
+    try:
+        clip = make_clip()
+    except BaseException:
+        streaming.SLOTS.give_back()
+        raise
+    body = streaming.stream_for_taken_slot(clip.id, fmt)
+    try:
+        body.first()
+    except streaming.StreamBroken as exc:
+        body.close()
+        raise _before_audio(clip.id, exc) from None
+    except BaseException:
+        body.close()
+        raise
+    return clip, StreamingHttpResponse(body, content_type=fmt.content_type)
+
+
+def _before_audio(clip_id: str, exc: streaming.StreamBroken) -> ApiError:
+    """The error answer for a stream that broke before its first byte."""
+    if generation.clip_fail(clip_id=clip_id, error=TIMED_OUT, note="Timed out waiting (API stream)"):
+        return ApiError(504, "generation_timeout", TIMED_OUT, headers=NO_RETRY)
+    clip = GeneratedAudioClip.objects.filter(pk=clip_id).first()
+    if clip is not None and clip.failed:
+        return ApiError(502, "generation_failed", f"{clip.error} The credits were returned.".strip())
+    return ApiError(502, "generation_failed", str(exc))

@@ -19,7 +19,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audio import engines, storage
+from audio import engines, pieces, storage
 from audio.logs import clip_event
 from audio.models import GeneratedAudioClip
 from credits import services as credits
@@ -55,9 +55,20 @@ def clip_generate(*, clip_id: str) -> Attempt:
     clip.attempts = attempts
     engine = engines.get_engine(clip.service)
     clip_event("started", clip=clip, engine=engine.engine_name, attempt=attempts)
+    # A streaming service publishes each piece as soon as it is made (audio.pieces); they are
+    # dropped once the attempt is over (listeners then read the stored clip).
+    writer = pieces.Writer(clip.pk) if clip.spec.streams else None
+    try:
+        return _attempt(engine, clip, writer)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _attempt(engine, clip: GeneratedAudioClip, writer) -> Attempt:
     began = time.monotonic()
     try:
-        key, duration, stored_here, segments = _make(engine, clip)
+        key, duration, stored_here, segments = _make(engine, clip, writer)
     except _Retryable as exc:
         return _retry_or_fail(clip, engine, exc.__cause__, began=began)
     except engines.EngineError as exc:  # refused or impossible: plain words by contract
@@ -86,7 +97,7 @@ def clip_generate(*, clip_id: str) -> Attempt:
     return Attempt()
 
 
-def _make(engine, clip: GeneratedAudioClip) -> tuple[str, float | None, bool, list | None]:
+def _make(engine, clip: GeneratedAudioClip, on_piece=None) -> tuple[str, float | None, bool, list | None]:
     """Generate and store: (storage key, duration, whether we wrote the file, the engine's timing)."""
     try:
         source = b""
@@ -96,7 +107,7 @@ def _make(engine, clip: GeneratedAudioClip) -> tuple[str, float | None, bool, li
             voice=clip.voice or "", text=clip.text or "", source_key=clip.original_voice_s3_key or "",
             source_audio=source or None, params=clip.params or {},
         )
-        result = engine.generate(request)
+        result = engine.generate(request, on_piece=on_piece) if on_piece is not None else engine.generate(request)
         segments = [[text, round(start, 4), round(end, 4)] for text, start, end in result.segments or ()] or None
         if result.wav is None:
             return result.s3_key, None, False, segments

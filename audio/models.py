@@ -161,3 +161,21 @@ class StudioPreference(models.Model):
     @classmethod
     def remember(cls, *, user, service: str, voice: str, settings: dict) -> None:
         cls.objects.update_or_create(user=user, service=service, defaults={"voice": voice or "", "settings": settings})
+
+
+class ClipPiece(models.Model):
+    """A piece of a clip's audio, published by the worker as soon as it is made (audio.pieces),
+    while the clip is being generated; deleted when the clip is stored or failed. Only used
+    when REDIS_URL is not set (Redis holds them otherwise)."""
+
+    clip = models.ForeignKey(GeneratedAudioClip, on_delete=models.CASCADE, related_name="+", db_index=False)
+    index = models.PositiveIntegerField()
+    sample_rate = models.PositiveIntegerField()
+    pcm = models.BinaryField()  # 16-bit little-endian mono
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clip", "index"], name="clip_piece_clip_index_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.clip_id} #{self.index}"

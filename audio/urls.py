@@ -17,6 +17,7 @@ urlpatterns = [
     ],
     path("clips/<str:clip_id>/", views.clip_status, name="clip_status"),
     path("clips/<str:clip_id>/audio/", views.clip_audio, name="clip_audio"),
+    path("clips/<str:clip_id>/stream/", views.clip_stream, name="clip_stream"),
     path("clips/<str:clip_id>/delete/", views.clip_delete, name="clip_delete"),
     path("clips/<str:clip_id>/cancel/", views.clip_cancel, name="clip_cancel"),
     path("clips/<str:clip_id>/regenerate/", views.clip_regenerate, name="clip_regenerate"),

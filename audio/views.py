@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import engines as template_engines
 from django.template.backends.utils import csrf_input
@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from audio import delivery, engines, estimates, history, previews, services, storage
+from audio import delivery, encoding, engines, estimates, history, previews, services, storage, streaming
 from audio.engines import registry
 from audio.engines.sfx.vocabulary import DURATION_DEFAULT_SECONDS, DURATION_MAX_SECONDS, DURATION_MIN_SECONDS
 from audio.engines.sfx.vocabulary import vocabulary_sentence
@@ -322,6 +322,8 @@ def status_payload(clip: GeneratedAudioClip, *, credits: int | None = None) -> d
         "duration": clip.duration_seconds,
         "estimate": estimates.words(estimates.seconds_for(clip)) if not done and not clip.failed else "",
         "reuse": reuse_fields(clip),
+        # While it is made, its audio so far and then the rest (MP3, chunked): the page plays it.
+        "stream_url": reverse("audio:clip_stream", args=[clip.id]) if clip.spec.streams and clip.status == "pending" else None,
     }
     if credits is not None:
         payload["credits"] = credits
@@ -348,6 +350,29 @@ def clip_audio(request, clip_id):
     if kind not in delivery.FORMATS:
         return JsonResponse({"error": "The format must be mp3 or wav."}, status=400)
     return delivery.audio_response(request, clip, kind=kind)  # storage down: the site's plain 503
+
+
+STREAM_FORMAT = encoding.get("mp3_44100_128")  # what browsers' Media Source Extensions take
+
+
+@login_required
+@require_GET
+def clip_stream(request, clip_id):
+    """The clip's audio while it is made, as MP3, chunked: pieces as the worker publishes them,
+    then the rest from the stored file (audio.streaming). 409 once it is failed; a stream that
+    breaks half-way is cut short (the page's status poll says why)."""
+    clip = get_object_or_404(request.user.clips.for_service(registry.TEXT_TO_SPEECH.id), pk=clip_id)
+    if clip.failed:
+        return JsonResponse({"error": clip.error or "This clip failed."}, status=409)
+    body = streaming.open_stream(clip.id, STREAM_FORMAT)
+    if body is None:
+        response = JsonResponse({"error": "Too many streams right now; the clip plays when it is ready."}, status=503)
+        response["Retry-After"] = "5"
+        return response
+    response = StreamingHttpResponse(body, content_type=STREAM_FORMAT.content_type)
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each chunk on at once
+    return response
 
 
 @login_required

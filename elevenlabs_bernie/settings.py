@@ -363,6 +363,15 @@ PIPER_THREADS = env_int("PIPER_THREADS", 2)
 # 240 s); past it the clip is failed and refunded, and the call answers 504.
 API_GENERATION_TIMEOUT_SECONDS = env_int("API_GENERATION_TIMEOUT_SECONDS", 120)
 
+# Streams (audio.streaming): text to speech is played while it is made. The worker publishes
+# each piece through Redis when REDIS_URL is set, else through the database. A stream holds a
+# web thread: each process serves at most STREAMS_PER_PROCESS at once (gunicorn.conf.py adds
+# that many threads to GUNICORN_THREADS, so pages keep theirs); one that gets no audio for
+# STREAM_IDLE_SECONDS is cut (the clip goes on).
+PIECES_REDIS_URL = env("REDIS_URL")
+STREAMS_PER_PROCESS = env_int("STREAMS_PER_PROCESS", 24)
+STREAM_IDLE_SECONDS = env_int("STREAM_IDLE_SECONDS", 120)
+
 # /healthz: how long storage, queue and engine answers are cached; how long a runnable
 # task may wait before the queue counts as stalled (no worker).
 HEALTHZ_CACHE_SECONDS = env_int("HEALTHZ_CACHE_SECONDS", 10)

@@ -81,6 +81,14 @@ class Worker:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
+    def stop_now(self) -> None:
+        """SIGKILL, with whatever it started (a power cut, an OOM kill): nothing is cleaned up."""
+        self.kill()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -190,17 +198,21 @@ class WebServer:
     """The site as production runs it: gunicorn in its own process on a free port, on the test
     database (``env`` adds or overrides variables, e.g. a DATABASE_URL with pool parameters)."""
 
-    def __init__(self, log_path: Path, *, threads: int = 4, **env: str):
+    def __init__(self, log_path: Path, *, threads: int = 4, config: bool = False, **env: str):
+        """``config``: one process as gunicorn.conf.py sets it up (its threads, timeouts, log)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.log = open(log_path, "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "elevenlabs_bernie.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1", "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "2"],
-            cwd=PROJECT_ROOT, env=subprocess_env(**env), stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        if config:
+            command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+            env = {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1", "GUNICORN_GRACEFUL_TIMEOUT": "2",
+                   **env}
+        else:
+            command = [sys.executable, "-m", "gunicorn", "elevenlabs_bernie.wsgi", "--bind", f"127.0.0.1:{self.port}",
+                       "--workers", "1", "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "2"]
+        self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=subprocess_env(**env), stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
         import requests
 
         def answers():
@@ -328,3 +340,21 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def sign_in(base_url: str, user, password: str | None = None):
+    """A requests.Session signed in through the login page, as a browser does it (its CSRF
+    cookie, then the form); its X-CSRFToken header is set for the posts that follow."""
+    import requests
+
+    from tests.factories import UserFactory
+
+    session = requests.Session()
+    session.get(f"{base_url}/accounts/login/", timeout=30)
+    answer = session.post(f"{base_url}/accounts/login/", timeout=30, allow_redirects=False,
+                          data={"login": user.email, "password": password or UserFactory.password,
+                                "csrfmiddlewaretoken": session.cookies["csrftoken"]})
+    assert answer.status_code == 302, answer.text[:300]
+    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]  # rotated at sign-in
+    return session
+

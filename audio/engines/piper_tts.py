@@ -15,7 +15,8 @@ A job, from text to WAV, bounded by what is actually spoken rather than by chara
 3. sentences are cut into pieces of at most PIECE_MAX_PHONEMES (fewer when the speech is
    slower), because one ONNX run's memory grows with its length: ~1 MB per phoneme, so a
    200-phoneme piece (~10 s of speech) peaks near 200-250 MB;
-4. pieces are synthesised at most `threads` at a time (default 2) and taken in order: each is
+4. the first piece alone (what a stream waits for), then the others at most `threads` at a time
+   (default 2), taken in order: each is
    peak-normalised, moved to a derived voice's profile, brought to -20 dBFS RMS (gain from the
    running level of the pieces so far, peaks kept under -1 dBFS), handed to `on_piece` with the
    pause after it (250 ms after a sentence, 100 ms where a long sentence was cut), and kept as
@@ -242,17 +243,19 @@ class PiperTtsEngine(Engine):
         todo = iter(pieces)
         running: deque = deque()
 
-        def start_next() -> None:
+        def start_next() -> bool:
             piece = next(todo, None)
             if piece is not None:
                 ids = piper_voice.phonemes_to_ids(list(piece.phonemes))
                 job = self._executor().submit(_piece_audio, piper_voice, ids, config, plan.profile)
                 running.append((piece, job))
+            return piece is not None
 
-        # Up to two pieces queued per thread, so no thread waits while the pieces are taken in
-        # order; the pool still runs only `threads` at once (and only runs hold much memory).
-        for _ in range(2 * self.threads):
-            start_next()
+        # The first piece runs alone: it is what a listener waits for (a stream starts with it),
+        # and a second run beside it would share the CPU with it. After it, up to two pieces
+        # are queued per thread, so no thread waits while the pieces are taken in order; the
+        # pool still runs only `threads` at once (and only runs hold much memory).
+        start_next()
         chunks = []
         at = 0
         try:
@@ -260,7 +263,8 @@ class PiperTtsEngine(Engine):
                 piece, job = running.popleft()
                 audio = job.result()
                 budget.check()
-                start_next()
+                while len(running) < 2 * self.threads and start_next():
+                    pass
                 samples = level.apply(audio)
                 if timing is not None:
                     timing.append((piece.ends_sentence, at, at + len(samples)))

@@ -80,6 +80,7 @@ class ServiceSpec:
     filename_prefix: str  # downloads: tts-andreas-2026-11-27-1530.wav
     has_voices: bool = True  # sound effects have one built-in "voice"
     upload_prefix: str = ""  # storage folder of uploaded recordings, if the service takes one
+    streams: bool = False  # the engine hands out pieces as it makes them (audio.pieces)
 
     @cached_property
     def form_class(self):
@@ -108,6 +109,7 @@ TEXT_TO_SPEECH = ServiceSpec(
     from_http=_tts_request,
     form="audio.forms.TextToSpeechForm",
     filename_prefix="tts",
+    streams=True,
 )
 
 VOICE_CHANGER = ServiceSpec(

@@ -1,5 +1,7 @@
 // The history panel: rows that poll until done, play / reuse / regenerate / cancel / delete,
-// multi-select delete with a confirmation and an undo, search and filters, paging.
+// multi-select delete with a confirmation and an undo, search and filters, paging. The clip
+// just generated plays while it is made (live.js).
+import { setupLive } from "./live.js";
 import { watch } from "./waveform.js";
 
 const UNDO_SECONDS = 6;
@@ -22,6 +24,7 @@ export function setupHistory(ctx, editor) {
     headers: { Accept: "application/json", "X-CSRFToken": ctx.csrf() },
   });
   const rowOf = (id) => document.getElementById(`clip-${id}`);
+  const live = setupLive(ctx);
 
   async function replaceRow(id) {
     const response = await fetch(`${studio.dataset.pageUrl}?partial=row&clip=${encodeURIComponent(id)}`, { credentials: "same-origin" });
@@ -47,12 +50,19 @@ export function setupHistory(ctx, editor) {
     return first.firstElementChild;
   }
 
-  function playRow(row, autoplay = true) {
+  const clipOf = (row) => {
     const link = row?.querySelector("[data-play]");
-    if (!link) return;
-    player.load({ src: link.dataset.src, title: link.dataset.title, download: link.dataset.download }, { autoplay });
+    return link ? { src: link.dataset.src, title: link.dataset.title, download: link.dataset.download } : null;
+  };
+  function markPlaying(row) {
     for (const other of list.querySelectorAll(".clip-playing")) other.classList.remove("clip-playing");
-    row.classList.add("clip-playing");
+    row?.classList.add("clip-playing");
+  }
+  function playRow(row, autoplay = true) {
+    const clip = clipOf(row);
+    if (!clip) return;
+    player.load(clip, { autoplay });
+    markPlaying(row);
   }
 
   // One polling chain per pending clip, whoever asks (the page, a filter, a new row).
@@ -83,6 +93,7 @@ export function setupHistory(ctx, editor) {
       if (status.status === "pending") {
         const state = rowOf(id)?.querySelector("[data-clip-state]");
         if (state && status.started) state.textContent = `Generating…${status.estimate ? ` Takes ${status.estimate}.` : ""}`;
+        live.pending(id, status, rowOf(id));
         schedule(id, Math.min(delay * 1.3, 3000));
         return;
       }
@@ -90,8 +101,16 @@ export function setupHistory(ctx, editor) {
       const row = await replaceRow(id);
       if (status.status === "done") {
         ctx.say("Your clip is ready.");
-        playRow(row);
+        // It was playing as it was made: it plays on. Another clip playing live keeps the bar.
+        const stored = clipOf(row) || { src: status.audio_url, download: `${status.audio_url}?format=mp3&download=1` };
+        if (await live.done(id, stored, status.duration)) {
+          const now = rowOf(id);
+          if (player.src && player.src === clipOf(now)?.src) markPlaying(now);
+        } else if (!live.playing) {
+          playRow(row);
+        }
       } else {
+        live.stop(id);
         ctx.say(`The generation failed: ${sentence(status.error || "no reason was given")} Your credits were returned.`, "error");
       }
     }, delay);
@@ -102,6 +121,7 @@ export function setupHistory(ctx, editor) {
     ctx.setCredits(payload.credits);
     const clips = payload.clips || [{ id: payload.id, row_html: payload.row_html }];
     for (const clip of [...clips].reverse()) addRow(clip.row_html);
+    live.want(clips[0].id);
     watch(list);
     for (const clip of clips) poll(clip.id);
     ctx.say(payload.estimate ? `${payload.message} It should take ${payload.estimate}.` : payload.message);
@@ -233,6 +253,7 @@ export function setupHistory(ctx, editor) {
     if (action === "cancel") {
       ctx.setCredits(payload.credits);
       stopPolling(id);
+      live.stop(id);
       (await replaceRow(id))?.focus();
       ctx.say("Cancelled. The credits were returned.");
     } else if (action === "regenerate") {

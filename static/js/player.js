@@ -1,6 +1,7 @@
 // The shared bottom play bar: one <audio>, play/pause, ±10 s, a seekable waveform, times, download.
-// Hidden until a clip is loaded. load() takes a source URL; a streaming source (a MediaSource
-// object URL) can be handed to it the same way.
+// Hidden until a clip is loaded. load() takes a clip's address; loadStream() a stream being made
+// (a MediaSource object URL, see live.js), which adopt() later turns into the stored clip
+// without interrupting what is playing.
 import { draw, peaks } from "./waveform.js";
 
 export function clock(seconds) {
@@ -22,8 +23,11 @@ export class Player {
     this.elapsed = root.querySelector("[data-elapsed]");
     this.total = root.querySelector("[data-total]");
     this.download = root.querySelector("[data-player-download]");
+    this.live = root.querySelector("[data-player-live]");
+    this.announcer = root.querySelector("[data-player-announce]");
     this.values = null;
     this.src = null;  // the loaded clip's address, or null
+    this.leave = null;  // told when a loaded stream is replaced or unloaded
 
     this.toggleButton.addEventListener("click", () => this.toggle());
     for (const button of this.skipButtons) {
@@ -35,8 +39,8 @@ export class Player {
     });
     this.canvas.addEventListener("click", (event) => {
       const box = this.canvas.getBoundingClientRect();
-      if (!this.audio.duration) return;
-      this.audio.currentTime = ((event.clientX - box.left) / box.width) * this.audio.duration;
+      if (!this.length) return;
+      this.audio.currentTime = ((event.clientX - box.left) / box.width) * this.length;
     });
     for (const name of ["timeupdate", "durationchange", "loadedmetadata", "play", "pause", "ended", "seeked"]) {
       this.audio.addEventListener(name, () => this.render());
@@ -55,18 +59,82 @@ export class Player {
     return this.src !== null;
   }
 
+  // The clip's length in seconds; a stream's duration is unknown (Infinity) until it ends, so
+  // until then, how much of it is ready.
+  get length() {
+    const duration = this.audio.duration;
+    if (Number.isFinite(duration)) return duration;
+    const ready = this.audio.buffered;
+    return ready.length ? ready.end(ready.length - 1) : 0;
+  }
+
   show() {
     this.root.hidden = false;
     document.documentElement.classList.add("has-player");
   }
 
-  load({ src, title, download }, { autoplay = true } = {}) {
+  // `at`: start from there (seconds), e.g. where a stream that broke off had got to.
+  load({ src, title, download }, { autoplay = true, at = 0 } = {}) {
+    this.leaving();
+    this.src = src;
+    this.audio.src = src;
+    if (at > 0) this.audio.addEventListener("loadedmetadata", () => { this.audio.currentTime = at; }, { once: true });
+    this.title.textContent = title || "Clip";
+    this.setDownload(download || src);
+    this.setLive("");
+    this.show();
+    this.wave(src);
+    if (autoplay) this.audio.play().catch(() => this.render());
+    this.render();
+  }
+
+  // A clip still being made: a MediaSource's object URL, no file to download or draw yet.
+  // `leave()` is called once something else is loaded or the bar is emptied.
+  loadStream({ src, title }, leave) {
+    this.leaving();
+    this.leave = leave;
     this.src = src;
     this.audio.src = src;
     this.title.textContent = title || "Clip";
-    this.download.href = download || src;
+    this.setDownload(null);
     this.values = null;
     this.show();
+    this.render();
+  }
+
+  get streaming() {
+    return this.leave !== null;
+  }
+
+  // The stream playing now is the stored clip `src`: same audio, so it plays on where it is;
+  // the bar gets the clip's download and waveform.
+  adopt({ src, title, download }) {
+    this.leave = null;
+    this.src = src;
+    if (title) this.title.textContent = title;
+    this.setDownload(download || src);
+    this.setLive("");
+    this.wave(src);
+    this.render();
+  }
+
+  // The line under the title while a stream is made ("Live · 0:12 ready …"); "" hides it.
+  // It changes with every piece, so it is not a live region; `announce` is said once instead.
+  setLive(text, { announce = "" } = {}) {
+    this.live.textContent = text;
+    this.live.hidden = !text;
+    if (announce) this.announcer.textContent = announce;
+  }
+
+  setDownload(href) {
+    if (href) this.download.href = href;
+    else this.download.removeAttribute("href");
+    // Not `hidden`: .button's display wins over it.
+    this.download.style.display = href ? "" : "none";
+  }
+
+  wave(src) {
+    this.values = null;
     this.drawWave();
     peaks(src, 300).then((values) => {
       if (this.src === src) {
@@ -74,12 +142,18 @@ export class Player {
         this.drawWave();
       }
     }).catch(() => {});
-    if (autoplay) this.audio.play().catch(() => this.render());
-    this.render();
+  }
+
+  leaving() {
+    const leave = this.leave;
+    this.leave = null;
+    leave?.();
   }
 
   // Forget the loaded clip (it was deleted) and hide the bar.
   unload() {
+    this.leaving();
+    this.setLive("");
     this.audio.pause();
     this.audio.removeAttribute("src");
     this.audio.load();
@@ -96,18 +170,18 @@ export class Player {
   }
 
   skip(seconds) {
-    if (!this.audio.duration) return;
-    this.audio.currentTime = Math.min(Math.max(0, this.audio.currentTime + seconds), this.audio.duration);
+    if (!this.length) return;
+    this.audio.currentTime = Math.min(Math.max(0, this.audio.currentTime + seconds), this.length);
   }
 
   drawWave() {
     if (this.root.hidden) return;
-    const progress = this.audio.duration ? this.audio.currentTime / this.audio.duration : 0;
+    const progress = this.length ? this.audio.currentTime / this.length : 0;
     draw(this.canvas, this.values || new Float32Array(0), progress);
   }
 
   render() {
-    const duration = Number.isFinite(this.audio.duration) ? this.audio.duration : 0;
+    const duration = this.length;
     this.seek.max = String(duration);
     this.seek.value = String(this.audio.currentTime);
     this.elapsed.textContent = clock(this.audio.currentTime);

@@ -31,7 +31,7 @@ from audio.models import GeneratedAudioClip
 from audio.reaper import REAPED_ERROR
 from credits.models import UsageLog
 from tests.factories import UserFactory
-from tests.support import API_KEY, PROJECT_ROOT, EngineServer, free_port, run_worker, subprocess_env, wait_for
+from tests.support import API_KEY, PROJECT_ROOT, EngineServer, free_port, run_worker, sign_in, subprocess_env, wait_for
 
 # Not marked `s3` although it uses SeaweedFS: CI's PostgreSQL run leaves `s3` tests out, and
 # PostgreSQL is the run this test is for (it skips on the others).
@@ -89,15 +89,10 @@ class Gunicorn:
         self.log.close()
 
 
-def sign_in(web: Gunicorn, user) -> dict:
+def sign_in_cookies(web: Gunicorn, user) -> dict:
     """The login page, as a browser uses it: its CSRF cookie, then the form."""
-    session = requests.Session()
-    session.get(f"{web.url}/accounts/login/", timeout=30)
-    token = session.cookies["csrftoken"]
-    response = session.post(f"{web.url}/accounts/login/", timeout=30, allow_redirects=False,
-                            data={"login": user.email, "password": UserFactory.password, "csrfmiddlewaretoken": token})
-    assert response.status_code == 302, response.text[:500]
-    return {"sessionid": session.cookies["sessionid"], "csrftoken": token}
+    session = sign_in(web.url, user)
+    return {"sessionid": session.cookies["sessionid"], "csrftoken": session.cookies["csrftoken"]}
 
 
 def task_of(clip_id: str) -> DBTaskResult:
@@ -125,7 +120,7 @@ class TestManyProcesses:
         try:
             for web in webs:
                 wait_for(web.ready, timeout=90, interval=0.3, what=f"{web.url} to answer")
-            cookies = [sign_in(webs[n % 2], user) for n, user in enumerate(users)]
+            cookies = [sign_in_cookies(webs[n % 2], user) for n, user in enumerate(users)]
             cookies_of = {user.pk: cookies[n] for n, user in enumerate(users)}
 
             def submit(n: int) -> tuple[int, str]:
