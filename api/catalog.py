@@ -48,7 +48,9 @@ def voice_json(request, voice: engines.Voice, *, changer: set[str], with_preview
     preview = request.build_absolute_uri(f"/v1/voices/{voice.id}/preview") if voice.id in with_preview else None
     return {
         "voice_id": voice.id, "name": voice.name, "category": "premade", "description": voice.description,
-        "labels": {"text_to_speech": "true", "voice_changer": "true" if voice.id in changer else "false"},
+        "labels": {"text_to_speech": "true", "voice_changer": "true" if voice.id in changer else "false",
+                   # where the model and its training data come from, under which terms
+                   **({"provenance": voice.details} if voice.details else {})},
         "preview_url": preview, "available_for_tiers": [], "high_quality_base_model_ids": [],
         "is_owner": False, "is_legacy": False,
     }

@@ -88,6 +88,22 @@ class TestElevenLabsShape:
         audio = schema["paths"]["/v1/text-to-speech/{voice_id}"]["post"]["responses"]["200"]["content"]
         assert "audio/mpeg" in audio and audio["audio/mpeg"]["schema"]["format"] == "binary"
 
+    def test_the_openapi_info_offers_the_source_and_names_the_license_and_version(self, client):
+        info = client.get("/v1/openapi.json").json()["info"]
+
+        assert info["license"]["identifier"] == "AGPL-3.0-or-later"
+        assert info["x-source-url"] in info["description"]
+        assert client.get(info["x-source-url"]).status_code == 200  # the running code's archive by default
+        assert info["x-server-version"] == client.get("/healthz").json()["version"]
+
+    def test_each_voice_says_where_its_model_and_data_come_from(self, client, key):
+        voices = {v["voice_id"]: v for v in client.get("/v1/voices", HTTP_XI_API_KEY=key).json()["voices"]}
+
+        for voice_id in ("joe", "andreas", "woman"):
+            provenance = voices[voice_id]["labels"]["provenance"]
+            assert "CC0" in provenance and "lessac" in provenance and "commercial" in provenance
+        assert "lessac" not in voices["joe"]["description"]  # the description stays plain words
+
 
 class TestOpenAIShape:
     def test_errors_on_the_speech_endpoint_are_openai_errors(self, client, key):

@@ -134,3 +134,20 @@ class TestTrueTexts:
         named = set(re.findall(r"accounts\.hashers\.(\w+)", source)) | set(re.findall(r"``(\w+PasswordHasher)``", source))
 
         assert named and all(hasattr(hashers, name) for name in named), named
+
+
+class TestServiceNamesForPeople:
+    def test_the_account_pages_credit_activity_names_services_as_people_do(self, client, media, django_capture_on_commit_callbacks):
+        user = UserFactory()
+        with django_capture_on_commit_callbacks(execute=False):  # charged, not run
+            request_clip(user, "styletts2", text="Hello.", voice="andreas")
+            request_clip(user, "seedvc", voice="woman", audio=wav_bytes(1.0))
+            request_clip(user, "make-an-audio", prompt="light rain", duration=1.0)
+        client.force_login(user)
+
+        page = client.get("/app/account/").content.decode()
+
+        for label in ("Text to speech", "Voice changer", "Sound effects"):
+            assert f">{label}<" in page
+        for internal in ("styletts2", "seedvc", "make-an-audio"):
+            assert f">{internal}<" not in page

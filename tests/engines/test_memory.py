@@ -136,3 +136,24 @@ class TestIsolatedPrototype:
             "Try a shorter text or a shorter recording.",
             "served: True [22050]",
         ], result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+class TestOverBudgetThroughTheWorker:
+    def test_a_clip_over_budget_fails_in_plain_words_and_is_refunded_once(self, settings):
+        from audio.engines.memory import OVER_BUDGET
+        from credits.models import UsageLog
+        from tests.factories import UserFactory, request_clip
+        from tests.support import run_tasks
+
+        settings.ENGINE_MEMORY_BUDGET_MB = 1  # a fresh engine with a budget any real job exceeds
+        user = UserFactory(credits=1000)
+        clip = request_clip(user, "styletts2", text="999999999999999 " * 20, voice="joe")
+        run_tasks()
+
+        clip.refresh_from_db()
+        user.refresh_from_db()
+        assert clip.failed, (clip.status, clip.error, clip.attempts)
+        assert clip.error == OVER_BUDGET
+        assert UsageLog.objects.filter(refund_of=clip).count() == 1
+        assert user.credits == 1000

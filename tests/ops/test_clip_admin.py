@@ -219,3 +219,22 @@ def test_the_clip_page_shows_the_voices_provenance(admin_client):
     html = admin_client.get(reverse("admin:audio_generatedaudioclip_change", args=[clip.pk])).content.decode()
 
     assert "Woman: Made from Piper&#x27;s male “joe” voice" in html and "CC0" in html
+
+
+class TestAdminAudio:
+    def test_staff_playback_answers_byte_ranges_as_the_owners_audio_does(self, admin_client, settings, tmp_path):
+        from tests.factories import finish_clip, wav_bytes
+
+        settings.MEDIA_ROOT = str(tmp_path / "media")
+        clip = finish_clip(make_clip(UserFactory(), status="pending"), wav_bytes(1.0))
+        url = reverse("admin:audio_generatedaudioclip_audio", args=[clip.id])
+
+        whole = admin_client.get(url)
+        part = admin_client.get(url, HTTP_RANGE="bytes=0-99")
+        tail = admin_client.get(url, HTTP_RANGE="bytes=-10")
+
+        data = b"".join(whole.streaming_content)
+        assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+        assert part.status_code == 206 and b"".join(part.streaming_content) == data[:100]
+        assert part["Content-Range"] == f"bytes 0-99/{len(data)}"
+        assert tail.status_code == 206 and b"".join(tail.streaming_content) == data[-10:]
