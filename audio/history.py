@@ -101,6 +101,11 @@ class Page:
     older: str | None  # cursor of the next (older) page
     newer: str | None  # cursor of the previous (newer) page
 
+    @property
+    def has_pending(self) -> bool:
+        """A row is still being made (its estimate moves: the page must not be kept)."""
+        return any(row.html is None and row.clip is not None and row.clip.status == "pending" for row in self.rows)
+
 
 class ClipUrls:
     """Clip addresses made from one reversed pattern, not one reverse() per row and link

@@ -1,7 +1,8 @@
+import secrets
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,6 +31,36 @@ QUEUED_TOO_LONG = timedelta(hours=1)
 
 
 class ClipQuerySet(models.QuerySet):
+    """Every write through it (update, delete, bulk_create) renews the owners' HistoryVersion,
+    so a cached studio page (audio/page_cache.py) is never served after its clips changed."""
+
+    def update(self, **kwargs):
+        owners = self._owners()
+        changed = super().update(**kwargs)
+        if changed:
+            HistoryVersion.renew(owners)
+        return changed
+
+    update.alters_data = True
+
+    def delete(self):
+        owners = self._owners()
+        result = super().delete()
+        if result[0]:
+            HistoryVersion.renew(owners)
+        return result
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        made = super().bulk_create(objs, *args, **kwargs)
+        HistoryVersion.renew({clip.user_id for clip in made})
+        return made
+
+    def _owners(self) -> set:
+        return set(self.order_by().values_list("user_id", flat=True).distinct())
+
     def for_service(self, service: str):
         return self.filter(service=service)
 
@@ -129,6 +160,15 @@ class GeneratedAudioClip(models.Model):
     def __str__(self) -> str:
         return f"{self.get_service_display()} {self.id}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        HistoryVersion.renew({self.user_id})
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        HistoryVersion.renew({self.user_id})
+        return result
+
     @property
     def spec(self) -> registry.ServiceSpec:
         return registry.get(self.service)
@@ -179,3 +219,32 @@ class ClipPiece(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clip_id} #{self.index}"
+
+
+class HistoryVersion(models.Model):
+    """A token that changes whenever any of the user's clips is created, changes or goes
+    (ClipQuerySet and GeneratedAudioClip renew it in the same transaction as the change). The
+    studio keeps rendered pages by it (audio/page_cache.py). A fresh random token each time,
+    never a counter: a token is never used for two states of a history."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="+")
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.token}"
+
+    @classmethod
+    def renew(cls, user_ids) -> None:
+        ids = sorted(uid for uid in user_ids if uid)
+        if ids:
+            db = router.db_for_write(cls)
+            # MySQL's ON DUPLICATE KEY UPDATE names no target (and refuses one).
+            target = {"unique_fields": ["user"]} if connections[db].features.supports_update_conflicts_with_target else {}
+            cls.objects.using(db).bulk_create([cls(user_id=uid, token=secrets.randbits(62)) for uid in ids],
+                                              update_conflicts=True, update_fields=["token"], **target)
+
+    @classmethod
+    def of(cls, user_id) -> int:
+        """The user's current token (0 before their first clip)."""
+        return cls.objects.filter(user_id=user_id).values_list("token", flat=True).first() or 0

@@ -7,8 +7,6 @@ service's form (audio/forms.py) and makes one call into audio/services.py.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date
 from functools import wraps
 from urllib.parse import urlencode
@@ -21,6 +19,7 @@ from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import engines as template_engines
 from django.template.backends.utils import csrf_input
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +28,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from audio import delivery, encoding, engines, estimates, history, previews, services, storage, streaming
+from audio import delivery, encoding, engines, estimates, history, page_cache, previews, services, storage, streaming
 from audio.engines import registry
 from audio.engines.sfx.vocabulary import DURATION_DEFAULT_SECONDS, DURATION_MAX_SECONDS, DURATION_MIN_SECONDS
 from audio.engines.sfx.vocabulary import vocabulary_sentence
@@ -103,10 +102,21 @@ def studio(request, service: str):
     if partial == "row":
         clip = get_object_or_404(request.user.clips.for_service(spec.id), pk=request.GET.get("clip", ""))
         return HttpResponse(row_html(request, history.row(clip, names=_voice_names(spec))))
-    context = _page_context(request, spec)
-    context["csrf_field"] = csrf_input(request)  # one masked token for the page's three forms
-    body = jinja(request, "audio/studio.jinja", context)
-    return render(request, "audio/studio.html", {"spec": spec, "history": context["history"], "studio_body": body})
+    voices = _voices(spec) if spec.has_voices else []
+    preview_voices = previews.available(spec.id, voices)
+    key = page_cache.page_key(request, spec, refused_key=_refused_key(spec), voices=voices, previews=preview_voices)
+    body = page_cache.PAGES.get(key) if key is not None else None
+    if body is None:
+        context = _page_context(request, spec, voices, preview_voices)
+        context["csrf_field"] = page_cache.CSRF_PLACEHOLDER  # the request's own token goes in below
+        body = jinja(request, "audio/studio.jinja", context)
+        page = context["history"]
+        if key is not None and not page.has_pending:
+            page_cache.PAGES.put(key, body)
+    else:  # the page as it was rendered for this very state; its history only if a template asks
+        page = SimpleLazyObject(lambda: _history_context(request, spec, {v.id: v.name for v in voices})["history"])
+    body = page_cache.with_csrf(body, csrf_input(request))  # one masked token for the page's three forms
+    return render(request, "audio/studio.html", {"spec": spec, "history": page, "studio_body": body})
 
 
 def jinja(request, name: str, context: dict) -> SafeString:
@@ -114,46 +124,18 @@ def jinja(request, name: str, context: dict) -> SafeString:
     return mark_safe(template_engines["jinja2"].get_template(name).render(context, request))  # noqa: S308 - autoescaped
 
 
-class _RenderedRows:
-    """Rendered history rows of this process, by everything a row shows (history.Row.key): a
-    row is rendered again only when its clip changes. A row holds nothing per request or per
-    user beyond its clip, so any request may reuse it. Bounded, least recently used first out."""
-
-    def __init__(self, size: int = 4096):
-        self.size = size
-        self.rows: OrderedDict[tuple, SafeString] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def clear(self) -> None:
-        with self.lock:
-            self.rows.clear()
-
-    def peek(self, key: tuple) -> SafeString | None:
-        with self.lock:
-            html = self.rows.get(key)
-            if html is not None:
-                self.rows.move_to_end(key)
-            return html
-
-    def get(self, request, row: history.Row) -> SafeString:
-        if row.html is not None:
-            return row.html
-        html = self.peek(row.key) if row.clip.status != "pending" else None
-        if html is None:
-            html = jinja(request, "audio/_row.jinja", {"row": row})
-            if row.clip.status != "pending":  # a pending row's estimate moves: made fresh each time
-                with self.lock:
-                    self.rows[row.key] = html
-                    while len(self.rows) > self.size:
-                        self.rows.popitem(last=False)
-        return html
-
-
-RENDERED_ROWS = _RenderedRows()
-
-
 def row_html(request, row: history.Row) -> SafeString:
-    return RENDERED_ROWS.get(request, row)
+    """A history row's HTML: kept per process by what it shows (page_cache.ROWS), except pending
+    rows, whose estimate moves."""
+    if row.html is not None:
+        return row.html
+    pending = row.clip.status == "pending"
+    html = None if pending else page_cache.ROWS.get(row.key)
+    if html is None:
+        html = jinja(request, "audio/_row.jinja", {"row": row})
+        if not pending:
+            page_cache.ROWS.put(row.key, html)
+    return html
 
 
 def _initial(request, spec: registry.ServiceSpec) -> dict:
@@ -188,9 +170,8 @@ def reuse_fields(clip: GeneratedAudioClip) -> dict:
     return fields
 
 
-def _page_context(request, spec: registry.ServiceSpec) -> dict:
+def _page_context(request, spec: registry.ServiceSpec, voices: list, preview_voices: set) -> dict:
     cost = services.cost_of(spec.id)
-    voices = _voices(spec) if spec.has_voices else []
     return {
         "spec": spec,
         "user": request.user,
@@ -199,7 +180,7 @@ def _page_context(request, spec: registry.ServiceSpec) -> dict:
         "search_hint": SEARCH_HINTS[spec.id],
         "status_filters": STATUS_FILTERS,
         "voices": voices,
-        "preview_voices": previews.available(spec.id, voices),
+        "preview_voices": preview_voices,
         "sfx_vocabulary": "" if spec.has_voices else vocabulary_sentence(),
         "cost": cost,
         "short_of_credits": request.user.credits < cost,
@@ -228,7 +209,7 @@ def _history_context(request, spec: registry.ServiceSpec, names: dict[str, str])
         day = None
     clips = request.user.clips.for_service(spec.id).search(query).with_voice(voice).with_status(status).made_on(day)
     page = history.page_of(clips, names=names, before=request.GET.get("before"), after=request.GET.get("after"),
-                           rendered=RENDERED_ROWS.peek)
+                           rendered=page_cache.ROWS.get)
     filters = {name: value for name, value in (("q", query), ("voice", voice), ("status", status),
                                                 ("day", day.isoformat() if day else "")) if value}
     return {"spec": spec, "query": query, "history": page, "filters": filters, "row_html": lambda row: row_html(request, row),

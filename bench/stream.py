@@ -7,8 +7,10 @@
 Use a throwaway database: it is migrated and its bench users (@bench.invalid) replaced. One
 gunicorn process as gunicorn.conf.py sets it up (gthread) and one real worker process
 (`manage.py run_worker --interval 0.1`) with the local Piper engine. The first call, which
-loads the model, is not counted. For each text, BENCH_RUNS times (default 10), alternated so
-all see the same load:
+loads the model, is not counted. The one-sentence text is the long text's first sentence, so
+both wait for the same first piece and the difference is what the rest of the text costs before
+the first sound (validating and phonemising all of it). For each text, BENCH_RUNS times
+(default 10), alternated so all see the same load:
 
 - API stream: POST /v1/text-to-speech/joe/stream (mp3_44100_128): from sending the request to
   the first audio byte, and to the last byte;

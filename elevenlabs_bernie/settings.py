@@ -363,6 +363,9 @@ PIPER_THREADS = env_int("PIPER_THREADS", 2)
 # 240 s); past it the clip is failed and refunded, and the call answers 504.
 API_GENERATION_TIMEOUT_SECONDS = env_int("API_GENERATION_TIMEOUT_SECONDS", 120)
 
+# Rendered studio pages kept per web process (audio/page_cache.py); 0 turns the page cache off.
+STUDIO_PAGE_CACHE_MB = env_float("STUDIO_PAGE_CACHE_MB", 32)
+
 # Streams (audio.streaming): text to speech is played while it is made. The worker publishes
 # each piece through Redis when REDIS_URL is set, else through the database. A stream holds a
 # web thread: each process serves at most STREAMS_PER_PROCESS at once (gunicorn.conf.py adds

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audio.history import PAGE_SIZE
 from audio.models import GeneratedAudioClip
-from audio.views import RENDERED_ROWS
+from audio import page_cache
 from tests.factories import UserFactory
 
 PAGES = 6
@@ -39,7 +39,7 @@ class TestHistoryKeyset:
 
         costs, seen, cursor = [], [], None
         for _page in range(PAGES + 1):
-            RENDERED_ROWS.clear()  # every page cold: page 1 warmed above would skip rendering its rows
+            page_cache.clear()  # every page cold: page 1 warmed above would be served as kept
             with CaptureQueriesContext(connection) as queries:
                 response = client.get("/app/text-to-speech/", {"before": cursor} if cursor else {})
             history = response.context["history"]

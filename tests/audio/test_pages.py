@@ -9,12 +9,17 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from audio.models import GeneratedAudioClip
-from audio.views import RENDERED_ROWS
+from audio import page_cache
 from tests.factories import UserFactory
 
 
+def noon_today():
+    """Today at noon: clips spread over minutes before it stay on today whatever the hour."""
+    return timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 def make_clips(user, n, *, service="styletts2", **fields):
-    now = timezone.now()
+    now = noon_today()
     GeneratedAudioClip.objects.bulk_create(
         GeneratedAudioClip(user=user, service=service, text=fields.get("text", f"Clip number {i}"),
                            voice=fields.get("voice", "andreas"), s3_key=f"styletts2-output/{i}.wav",
@@ -53,7 +58,7 @@ class TestStudioPages:
         user = UserFactory()
         make_clips(user, 55)
         GeneratedAudioClip.objects.create(user=user, service="styletts2", text="An old postcard", voice="woman",
-                                          s3_key="x.wav", created_at=timezone.now() - timedelta(days=1, hours=1))
+                                          s3_key="x.wav", created_at=noon_today() - timedelta(days=1, hours=1))
         make_clips(UserFactory(), 3, text="Someone else's clip")
         client.force_login(user)
 
@@ -77,15 +82,20 @@ class TestStudioPages:
         client.force_login(user)
         make_clips(user, 2)
         client.get("/app/text-to-speech/")
-        RENDERED_ROWS.clear()  # both pages cold: rows not rendered yet cost the same one query
+        page_cache.clear()  # both pages cold: nothing rendered yet
         with CaptureQueriesContext(connection) as few:
             client.get("/app/text-to-speech/")
         make_clips(user, 120)
-        RENDERED_ROWS.clear()
+        page_cache.clear()
         with CaptureQueriesContext(connection) as many:
             client.get("/app/text-to-speech/")
-        with CaptureQueriesContext(connection) as warm:
+        page_cache.PAGES.clear()  # rows kept, page not: only the rows' state columns are read
+        with CaptureQueriesContext(connection) as rows_kept:
             client.get("/app/text-to-speech/")
-        assert len(warm) == len(many) - 1  # rendered rows: only their state columns are read
+        with CaptureQueriesContext(connection) as warm:  # the page kept as it is: no clip is read
+            client.get("/app/text-to-speech/")
+        assert len(rows_kept) == len(many) - 1
+        assert len(warm) == len(many) - 3
+        assert not [q for q in warm if "audio_generatedaudioclip" in q["sql"]]
 
-        assert len(many) == len(few) <= 6
+        assert len(many) == len(few) <= 7
