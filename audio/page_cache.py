@@ -6,30 +6,35 @@ Two caches, both least recently used first out and holding only HTML:
 - ``ROWS``: one history row by everything it shows (``history.Row.key``: the clip's state, its
   voice's name, its address). A row holds nothing of the request or the user beyond its clip,
   so any request may reuse it; pending rows (their estimate moves) are never kept.
-- ``PAGES``: a user's whole studio body (editor, settings, history) by ``page_key``: the user,
-  their ``HistoryVersion`` token (renewed in the same transaction as any change to any of their
-  clips, audio.models), their balance, the service, the address with its query, today's date,
-  the voices and which have previews. The masked CSRF token differs per request: the body is
-  kept with a placeholder and the request's token put in on the way out. Not kept or used: a
-  page with a pending clip (its estimate moves), a refused submission waiting in the session,
-  ``?reuse=``. Bounded by STUDIO_PAGE_CACHE_MB per process.
+- ``PAGES``: a user's whole studio page by ``page_key``: the user, their ``HistoryVersion``
+  token (renewed in the same transaction as any change to any of their clips, audio.models),
+  their balance and staff flag, the service, the address with its query, the time zone and
+  today's date, the voices and which have previews. The masked CSRF token differs per request:
+  the page is kept with a placeholder and the request's token put in on the way out. Not kept or
+  used: a page with a pending clip (its estimate moves), a page with messages to show, a refused
+  submission waiting in the session, ``?reuse=``. Bounded by STUDIO_PAGE_CACHE_MB per process.
 
 A hit costs one indexed query (the token) instead of the history's two and the preference's
-one, and no template rendering.
+one, and renders no template.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 
 from django.conf import settings
+from django.contrib import messages
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from audio.models import HistoryVersion
 
-CSRF_PLACEHOLDER = mark_safe("<!--csrf-field-->")  # a comment: inert if it ever leaked
+# Pages are kept with this in place of the CSRF token; each response gets its own masked token.
+# Random per process, so no text a user typed can be taken for it.
+CSRF_TOKEN = f"csrf-{secrets.token_hex(16)}"
+CSRF_FIELD = mark_safe(f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_TOKEN}">')
 MAX_QUERY_CHARS = 1000
 
 
@@ -78,13 +83,13 @@ def page_key(request, spec, *, refused_key: str, voices, previews) -> tuple | No
     """What the studio body shows, as a key; None when this request's body must be made fresh."""
     query = request.GET.urlencode()
     if (not PAGES.max_chars or refused_key in request.session or "reuse" in request.GET
-            or len(query) > MAX_QUERY_CHARS):
+            or len(query) > MAX_QUERY_CHARS or len(messages.get_messages(request))):
         return None
     user = request.user
-    return (user.pk, HistoryVersion.of(user.pk), user.credits, spec.id, request.path, query,
+    return (user.pk, HistoryVersion.of(user.pk), user.credits, user.is_staff, spec.id, request.path, query,
             timezone.get_current_timezone_name(), timezone.localdate(),
             tuple((voice.id, voice.name) for voice in voices), tuple(sorted(previews)))
 
 
-def with_csrf(body: str, csrf_field: str) -> SafeString:
-    return mark_safe(body.replace(CSRF_PLACEHOLDER, csrf_field))  # noqa: S308 - both are our own HTML
+def with_csrf(html: str, token: str) -> str:
+    return html.replace(CSRF_TOKEN, token)

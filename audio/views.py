@@ -18,8 +18,8 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import engines as template_engines
-from django.template.backends.utils import csrf_input
-from django.utils.functional import SimpleLazyObject
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.urls import reverse
 from django.utils import timezone
@@ -105,18 +105,16 @@ def studio(request, service: str):
     voices = _voices(spec) if spec.has_voices else []
     preview_voices = previews.available(spec.id, voices)
     key = page_cache.page_key(request, spec, refused_key=_refused_key(spec), voices=voices, previews=preview_voices)
-    body = page_cache.PAGES.get(key) if key is not None else None
-    if body is None:
+    html = page_cache.PAGES.get(key) if key is not None else None
+    if html is None:
         context = _page_context(request, spec, voices, preview_voices)
-        context["csrf_field"] = page_cache.CSRF_PLACEHOLDER  # the request's own token goes in below
+        context["csrf_field"] = page_cache.CSRF_FIELD  # the request's own token goes in below
         body = jinja(request, "audio/studio.jinja", context)
-        page = context["history"]
-        if key is not None and not page.has_pending:
-            page_cache.PAGES.put(key, body)
-    else:  # the page as it was rendered for this very state; its history only if a template asks
-        page = SimpleLazyObject(lambda: _history_context(request, spec, {v.id: v.name for v in voices})["history"])
-    body = page_cache.with_csrf(body, csrf_input(request))  # one masked token for the page's three forms
-    return render(request, "audio/studio.html", {"spec": spec, "history": page, "studio_body": body})
+        html = render_to_string("audio/studio.html", {"spec": spec, "history": context["history"], "studio_body": body,
+                                                      "csrf_token": page_cache.CSRF_TOKEN}, request=request)
+        if key is not None and not context["history"].has_pending:
+            page_cache.PAGES.put(key, html)
+    return HttpResponse(page_cache.with_csrf(html, get_token(request)))  # one masked token for all the forms
 
 
 def jinja(request, name: str, context: dict) -> SafeString:
