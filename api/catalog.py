@@ -20,6 +20,7 @@ from api.errors import ApiError
 from api.responses import audio_doc, errors
 from audio import delivery, engines, previews
 from audio.engines import registry
+from audio.forms import TextToSpeechForm
 
 router = Router(tags=["voices and models"])
 
@@ -65,6 +66,29 @@ def _listing(request, voices: list[engines.Voice]) -> list[dict]:
 @router.get("/v1/voices", response={200: schemas.Voices, **errors()}, summary="All voices", operation_id="voices")
 def voices(request, show_legacy: str | None = None):
     return {"voices": _listing(request, _voices())}
+
+
+def _default_settings() -> dict:
+    """The studio's defaults in ElevenLabs' names. Every setting is relative to the voice's own
+    model (stability 0.5 and style 0.5 give the model's own noise_scale and noise_w, speed 1 its
+    own pace: audio.engines.piper_tts.synthesis_config), so these are each voice's defaults."""
+    defaults = TextToSpeechForm.SETTINGS_DEFAULTS
+    return {"stability": defaults["stability"], "similarity_boost": None, "style": defaults["variability"],
+            "use_speaker_boost": None, "speed": defaults["speed"]}
+
+
+@router.get("/v1/voices/settings/default", response={200: schemas.VoiceSettings, **errors()},
+            summary="Default voice settings", operation_id="voice_settings_default")
+def voice_settings_default(request):
+    return _default_settings()
+
+
+@router.get("/v1/voices/{voice_id}/settings", response={200: schemas.VoiceSettings, **errors(404)},
+            summary="A voice's default settings", operation_id="voice_settings")
+def voice_settings(request, voice_id: str):
+    if not any(v.id == voice_id for v in _voices()):
+        raise ApiError(404, "voice_not_found", "No voice has this id; GET /v1/voices lists them.")
+    return _default_settings()
 
 
 @router.get("/v1/voices/{voice_id}", response={200: schemas.VoiceOut, **errors(404)}, summary="One voice",

@@ -122,6 +122,20 @@ class TestCatalog:
         assert pages[-1].next_page_token is None
         assert [v.voice_id for v in client.voices.search(search="woman").voices] == ["woman"]
 
+    def test_voice_settings_are_the_studios_defaults_for_each_voice(self, key_for, eleven):
+        from elevenlabs.core import ApiError
+
+        client = eleven(key_for()[1])
+
+        default = client.voices.settings.get_default()
+        joe = client.voices.settings.get("joe")
+        with pytest.raises(ApiError) as missing:
+            client.voices.settings.get("nobody", request_options=NO_RETRY)
+
+        assert (default.stability, default.style, default.speed) == (0.5, 0.5, 1.0)
+        assert joe == default
+        assert missing.value.status_code == 404
+
     def test_models_are_a_list_with_what_each_can_do(self, key_for, eleven):
         _user, key = key_for()
 

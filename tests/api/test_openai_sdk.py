@@ -56,3 +56,16 @@ def test_a_bad_key_is_an_authentication_error(oai, transactional_db):
         oai("sk_" + "0" * 48).audio.speech.create(model="tts-1", voice="alloy", input="Hi.")
 
     assert refused.value.status_code == 401 and refused.value.code == "invalid_api_key"
+
+
+def test_asked_to_stream_the_speech_comes_in_pieces_and_adds_up_to_the_clip(worker, key_for, oai):
+    user, key = key_for()
+    text = "The first sentence comes at once. The second one follows it. And a third one ends it."
+
+    with oai(key).audio.speech.with_streaming_response.create(
+            model="tts-1", voice="echo", input=text, response_format="pcm", stream_format="audio") as response:
+        chunks = list(response.iter_bytes())
+
+    (clip,) = GeneratedAudioClip.objects.filter(user=user)
+    assert clip.status == "done" and len(chunks) >= 2
+    assert len(b"".join(chunks)) / 2 / 24000 == pytest.approx(clip.duration_seconds, abs=0.1)
