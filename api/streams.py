@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from django.http import StreamingHttpResponse
 
+from api import generate
 from api.errors import NO_RETRY, ApiError
 from audio import encoding, generation, storage, streaming
 from audio.models import GeneratedAudioClip
@@ -57,7 +58,6 @@ def source_for(clip: GeneratedAudioClip, fmt: encoding.Format) -> FinishedClip:
 
 
 BUSY = "This server is serving as many streams as it can; try again in a few seconds, or call the endpoint without /stream."
-TIMED_OUT = "The clip was not ready in time, so it was cancelled and its credits were returned."
 
 
 def streamable(fmt: encoding.Format) -> bool:
@@ -87,8 +87,8 @@ def progressive(make_clip: Callable[[], GeneratedAudioClip], fmt: encoding.Forma
 
 def _before_audio(clip_id: str, exc: streaming.StreamBroken) -> ApiError:
     """The error answer for a stream that broke before its first byte."""
-    if generation.clip_fail(clip_id=clip_id, error=TIMED_OUT, note="Timed out waiting (API stream)"):
-        return ApiError(504, "generation_timeout", TIMED_OUT, headers=NO_RETRY)
+    if generation.clip_fail(clip_id=clip_id, error=generate.TIMED_OUT, note="Timed out waiting (API stream)"):
+        return ApiError(504, "generation_timeout", generate.TIMED_OUT, headers=NO_RETRY)
     clip = GeneratedAudioClip.objects.filter(pk=clip_id).first()
     if clip is not None and clip.failed:
         return ApiError(502, "generation_failed", f"{clip.error} The credits were returned.".strip())

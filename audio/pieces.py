@@ -105,11 +105,15 @@ class _DatabaseChannel:
         try:
             rows = ClipPiece.objects.filter(clip_id=clip_id, index__gte=start).order_by("index").values_list(
                 "index", "sample_rate", "pcm")
-            pieces = [Piece(index, rate, bytes(pcm)) for index, rate, pcm in rows]
+            found = [Piece(index, rate, bytes(pcm)) for index, rate, pcm in rows]
         except DatabaseError as exc:
             raise ChannelUnavailable(str(exc)) from exc
-        # Contiguous from `start` only: a gap means a piece is being written right now.
-        return [piece for n, piece in enumerate(pieces) if all(p.index == start + i for i, p in enumerate(pieces[:n + 1]))]
+        contiguous = []  # from `start` on only: a gap means a piece is being written right now
+        for piece in found:
+            if piece.index != start + len(contiguous):
+                break
+            contiguous.append(piece)
+        return contiguous
 
     def drop(self, clip_id: str) -> None:
         from audio.models import ClipPiece

@@ -183,7 +183,7 @@ def open_stream(clip_id: str, fmt) -> Stream | None:
     serves STREAMS_PER_PROCESS streams (the caller answers "busy")."""
     if not SLOTS.take():
         return None
-    return Stream(_logged(clip_id, encoded(clip_id, fmt)))
+    return stream_for_taken_slot(clip_id, fmt)
 
 
 def stream_for_taken_slot(clip_id: str, fmt) -> Stream:

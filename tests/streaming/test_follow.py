@@ -174,3 +174,38 @@ class TestPageStream:
         response = client.get(f"/app/clips/{pending.id}/stream/")
         assert response.status_code == 503 and response["Retry-After"] == "5"
         assert "error" in response.json()
+
+
+@pytest.mark.django_db(transaction=True)
+class TestApiStreamBeforeTheFirstByte:
+    def test_no_audio_in_time_is_a_504_and_the_clip_is_refunded_once(self, client, settings):
+        from accounts import api_keys
+        from credits.models import UsageLog
+
+        settings.STREAM_IDLE_SECONDS = 0.3  # no worker runs: the first piece never comes
+        user = UserFactory(credits=1000)
+        _key, raw = api_keys.api_key_create(user=user, name="stream")
+
+        answer = client.post("/v1/text-to-speech/joe/stream", {"text": "Nobody will say this."},
+                             content_type="application/json", HTTP_XI_API_KEY=raw)
+
+        assert answer.status_code == 504 and answer.json()["detail"]["status"] == "generation_timeout"
+        (clip,) = user.clips.all()
+        assert clip.failed and UsageLog.objects.filter(refund_of=clip).count() == 1
+        user.refresh_from_db()
+        assert user.credits == 1000 and streaming.SLOTS.open == 0
+
+    def test_past_the_bound_a_stream_is_refused_with_429_before_anything_is_charged(self, client, settings):
+        from accounts import api_keys
+
+        settings.STREAMS_PER_PROCESS = 0
+        user = UserFactory(credits=1000)
+        _key, raw = api_keys.api_key_create(user=user, name="stream")
+
+        answer = client.post("/v1/text-to-speech/joe/stream", {"text": "Too many at once."},
+                             content_type="application/json", HTTP_XI_API_KEY=raw)
+
+        assert answer.status_code == 429 and answer["Retry-After"] == "5"
+        assert not user.clips.exists()
+        user.refresh_from_db()
+        assert user.credits == 1000
