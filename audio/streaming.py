@@ -105,7 +105,7 @@ def _state(clip_id: str):
     try:
         return GeneratedAudioClip.objects.filter(pk=clip_id).values_list("s3_key", "failed", "error").first()
     except DatabaseError as exc:  # the database is away: keep waiting, the idle limit still holds
-        logger.warning("stream of clip %s: the database did not answer (%s)", clip_id, exc)
+        logger.debug("stream of clip %s: the database did not answer (%s)", clip_id, exc)
         connection.close()
         return ...
     finally:
@@ -129,11 +129,14 @@ def follow(clip_id: str, *, idle_seconds: float | None = None) -> Iterator[tuple
     channel = pieces_mod.channel()
     index = sent = 0
     last_progress = next_status = time.monotonic()
+    said = set()  # what went wrong and was logged already: once per stream, not every poll
     while True:
         try:
             new = channel.read(clip_id, index)
         except pieces_mod.ChannelUnavailable as exc:
-            logger.warning("stream of clip %s: pieces unavailable (%s); waiting for the stored clip", clip_id, exc)
+            if "pieces" not in said:
+                said.add("pieces")
+                logger.warning("stream of clip %s: pieces unavailable (%s); waiting for the stored clip", clip_id, exc)
             new = []
         finally:
             _release_connection()
@@ -149,6 +152,9 @@ def follow(clip_id: str, *, idle_seconds: float | None = None) -> Iterator[tuple
             state = _state(clip_id)
             if state is None:
                 raise StreamBroken("The clip was deleted.")
+            if state is ... and "database" not in said:
+                said.add("database")
+                logger.warning("stream of clip %s: the database did not answer; waiting", clip_id)
             if state is not ...:
                 key, failed, error = state
                 if failed:

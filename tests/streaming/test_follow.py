@@ -209,3 +209,21 @@ class TestApiStreamBeforeTheFirstByte:
         assert not user.clips.exists()
         user.refresh_from_db()
         assert user.credits == 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_channel_that_stays_down_is_logged_once_per_stream_not_every_poll(settings, caplog):
+    import threading
+
+    settings.PIECES_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    pieces._channel_for.cache_clear()
+    try:
+        clip = make_clip(UserFactory(), status="pending")
+        later = threading.Timer(0.5, finish_clip, args=(clip, wav_of(tone(0.3))))  # ~10 polls meanwhile
+        later.start()
+        got = b"".join(data for data, _rate in streaming.follow(clip.id))
+        later.join()
+    finally:
+        pieces._channel_for.cache_clear()
+    assert got == pcm(tone(0.3))
+    assert caplog.text.count("pieces unavailable") == 1
